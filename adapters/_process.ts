@@ -1,0 +1,48 @@
+// This module is browser compatible.
+
+/**
+ * The parts of Node's `process` (also provided by Bun and Deno) that atexit
+ * touches, typed structurally so the published types need no `@types/node`.
+ */
+export interface ProcessLike {
+  readonly pid: number;
+  readonly platform: string;
+  exitCode?: number | string | null;
+  readonly stdout?: WritableLike;
+  readonly stderr?: WritableLike;
+  on(event: string, listener: (...args: never[]) => void): unknown;
+  off(event: string, listener: (...args: never[]) => void): unknown;
+  listenerCount(event: string): number;
+  kill(pid: number, signal: string): unknown;
+  exit(code?: number): never;
+}
+
+interface WritableLike {
+  readonly writableLength?: number;
+  write(chunk: string, callback: () => void): boolean;
+}
+
+/** `globalThis.process`, if this host has one. */
+export const getProcess = (): ProcessLike | undefined =>
+  (globalThis as unknown as { process?: ProcessLike }).process;
+
+/** `process.exitCode` as a number (Node accepts numeric strings there). */
+export function currentExitCode(proc: ProcessLike): number {
+  const code = Number(proc.exitCode ?? 0);
+  return Number.isInteger(code) ? code : 0;
+}
+
+/**
+ * Waits until what was written to stdout and stderr has reached the OS, at most
+ * `limitMs`. A forced end (`process.exit`, a re-raised signal) drops writes
+ * still queued for a pipe, which cuts large output read by a slow parent.
+ */
+export function flushStdio(proc: ProcessLike, limitMs: number): Promise<void> {
+  const pending = [proc.stdout, proc.stderr]
+    .filter((stream) => stream && (stream.writableLength ?? 0) > 0)
+    .map((stream) => new Promise<void>((resolve) => stream!.write("", resolve)));
+  if (pending.length === 0) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+  return Promise.race([Promise.all(pending).then(() => {}), limit]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,21 @@
+// This module is browser compatible.
+
+/**
+ * The signals atexit listens to, and their numbers (for the 128+n status used
+ * where re-raising cannot kill). Only termination requests are here: fatal
+ * signals (SEGV, BUS, FPE, ILL) must keep their default action, and SIGPROF
+ * and SIGUSR1 belong to profilers and the inspector. On Windows, SIGHUP is
+ * what a closed console window sends and SIGBREAK is Ctrl+Break; SIGTERM is
+ * never delivered there, but listening to it is harmless.
+ */
+export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGTERM: 15,
+  SIGBREAK: 21,
+};
+
+/** The signals to listen to on `platform` (Node's `process.platform` values). */
+export function exitSignals(platform: string | undefined): string[] {
+  return platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
+}

@@ -1,0 +1,40 @@
+// This module is browser compatible.
+
+import type { Registry } from "./registry.ts";
+import type { ExitEvent, RuntimeName } from "./types.ts";
+
+/** What an adapter tells the registry about an exit: the event minus the per-callback parts. */
+export type Trigger = Omit<ExitEvent, "awaited" | "deadline">;
+
+/**
+ * The contract between the runtime-neutral core and one runtime. An adapter
+ * maps its host's "the program is ending" moments onto
+ * {@linkcode Registry.runAwaited} (paths that may wait) and
+ * {@linkcode Registry.runNow} (paths that may not), and knows how to end the
+ * program. Every member but `runtime` is optional: a host with no exit events
+ * (the fallback) provides none of them.
+ */
+export interface Adapter {
+  /** The host this adapter serves; reported to callbacks as `event.runtime`. */
+  readonly runtime: RuntimeName;
+  /** Adds the host listeners. Called with the first registration, once per realm. */
+  install?(registry: Registry): void;
+  /** Removes them. Called when the last registration goes, or before the program is ended. */
+  uninstall?(): void;
+  /** The status the program would end with if it ended now. */
+  currentCode?(): number | undefined;
+  /** Ends the program with `code` after `exit()` ran the callbacks. */
+  end?(code: number): Promise<void> | void;
+}
+
+/**
+ * Identity helper that checks an adapter against the contract.
+ *
+ * @example
+ * ```ts
+ * import { defineAdapter } from "./adapter.ts";
+ *
+ * const quiet = defineAdapter({ runtime: "unknown" });
+ * ```
+ */
+export const defineAdapter = <T extends Adapter>(adapter: T): T => adapter;

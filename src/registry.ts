@@ -1,0 +1,349 @@
+// This module is browser compatible.
+
+import type { Adapter, Trigger } from "./adapter.ts";
+import { Stack, type StackNode } from "./stack.ts";
+import type {
+  AtexitConfig,
+  ExitCallback,
+  ExitEvent,
+  RegisterOptions,
+  Registration,
+} from "./types.ts";
+
+/** What a run reports back to the adapter that asked for it. */
+export interface RunResult {
+  /** Some callback threw, rejected or timed out. */
+  readonly failed: boolean;
+  /** The status asked for by `exit(code)` during the run, if any. */
+  readonly exitCode: number | undefined;
+}
+
+interface Entry extends StackNode {
+  readonly callback: ExitCallback;
+  readonly timeout: number | undefined;
+  readonly stack: Stack;
+  /** Still registered: counted, and reachable through `unregister`. */
+  active: boolean;
+  detachAbort: (() => void) | undefined;
+}
+
+interface Run {
+  readonly startedAt: number;
+  /** Callbacks that already ran in this run; registering one again defers it (no loop). */
+  readonly ran: Set<ExitCallback>;
+  readonly deferred: Entry[];
+  failed: boolean;
+  exitCode: number | undefined;
+  promise: Promise<RunResult> | undefined;
+}
+
+// setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+const now = (): number =>
+  typeof performance === "undefined" ? Date.now() : performance.now();
+
+const neverAborts: AbortSignal = new AbortController().signal;
+
+/** The default `onError`: one line on stderr, prefixed so it is clear who speaks. */
+export const printError = (error: unknown): void => {
+  console.error("[atexit] an exit callback failed:", error);
+};
+
+/** The configuration a fresh registry starts with. */
+export const defaultConfig: AtexitConfig = Object.freeze({
+  timeout: 5000,
+  totalTimeout: 9000,
+  onError: printError,
+  errorExitCode: undefined,
+});
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    (typeof value === "object" || typeof value === "function") &&
+    value !== null &&
+    typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
+function timeoutError(ms: number): Error {
+  const message = `an exit callback did not finish within ${ms} ms`;
+  return typeof DOMException === "function"
+    ? new DOMException(message, "TimeoutError")
+    : Object.assign(new Error(message), { name: "TimeoutError" });
+}
+
+/**
+ * The process-wide LIFO registry. It knows nothing about runtimes: adapters
+ * call {@linkcode Registry.runAwaited} or {@linkcode Registry.runNow} when their
+ * host says the program is ending, and the registry installs the adapter's
+ * listeners with the first registration and removes them with the last.
+ *
+ * One instance lives per JavaScript realm (see `global.ts`), so its methods
+ * are those of the first copy of atexit that was loaded: any change to this
+ * class's shape needs a new global key.
+ */
+export class Registry {
+  config: AtexitConfig = defaultConfig;
+  #ordinary = new Stack();
+  #last = new Stack();
+  #byCallback = new Map<ExitCallback, Set<Entry>>();
+  #size = 0;
+  #hooked: Adapter | undefined;
+  #run: Run | undefined;
+
+  /** How many registrations there are. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Whether a run is under way. */
+  get running(): boolean {
+    return this.#run !== undefined;
+  }
+
+  /** The adapter whose listeners are installed, if any. */
+  get hooked(): Adapter | undefined {
+    return this.#hooked;
+  }
+
+  /** Adds a registration (arguments already validated) and installs `adapter` if nothing is. */
+  add(callback: ExitCallback, options: RegisterOptions, adapter: Adapter): Registration {
+    const stack = options.last ? this.#last : this.#ordinary;
+    const entry: Entry = {
+      callback,
+      timeout: options.timeout,
+      stack,
+      active: false,
+      detachAbort: undefined,
+      prev: undefined,
+      next: undefined,
+      owner: undefined,
+    };
+    const registration = Object.assign(() => this.#deactivate(entry), {
+      [Symbol.dispose]: () => void this.#deactivate(entry),
+    }) as Registration;
+    const { signal } = options;
+    // Like addEventListener: an already aborted signal registers nothing.
+    if (signal?.aborted) return registration;
+
+    entry.active = true;
+    stack.push(entry);
+    let set = this.#byCallback.get(callback);
+    if (!set) this.#byCallback.set(callback, (set = new Set()));
+    set.add(entry);
+    this.#size++;
+    if (signal) {
+      const onAbort = (): void => void this.#deactivate(entry);
+      signal.addEventListener("abort", onAbort, { once: true });
+      entry.detachAbort = () => signal.removeEventListener("abort", onAbort);
+    }
+    if (!this.#hooked && adapter.install) {
+      this.#hooked = adapter;
+      adapter.install(this);
+    }
+    return registration;
+  }
+
+  /** Removes every registration of `callback`; returns how many there were. */
+  unregister(callback: ExitCallback): number {
+    const set = this.#byCallback.get(callback);
+    if (!set) return 0;
+    const entries = [...set];
+    for (const entry of entries) this.#deactivate(entry);
+    return entries.length;
+  }
+
+  /** Removes every registration. */
+  clear(): void {
+    for (const set of [...this.#byCallback.values()]) {
+      for (const entry of set) this.#deactivate(entry);
+    }
+  }
+
+  /** Records the status `exit(code)` asked for during the current run. */
+  requestExit(code: number | undefined): void {
+    if (this.#run) this.#run.exitCode = code ?? this.#run.exitCode;
+  }
+
+  /**
+   * The status to end with after a run that was to end with `status`: the one
+   * `exit(code)` asked for during the run, else `errorExitCode` if a callback
+   * failed and the program would have ended cleanly, else `status` itself.
+   */
+  finalStatus(result: RunResult, status: number): number {
+    if (result.exitCode !== undefined) return result.exitCode;
+    const { errorExitCode } = this.config;
+    return result.failed && status === 0 && errorExitCode !== undefined ? errorExitCode : status;
+  }
+
+  /** Removes the installed listeners now, whatever is still registered (before a re-raise). */
+  detach(): void {
+    const adapter = this.#hooked;
+    this.#hooked = undefined;
+    adapter?.uninstall?.();
+  }
+
+  /**
+   * Runs the callbacks one after another, awaiting each within its timeout and
+   * the whole run within `totalTimeout`. Callbacks still waiting when the total
+   * deadline passes are called without being awaited. A call while a run is
+   * under way joins that run.
+   */
+  runAwaited(trigger: Trigger): Promise<RunResult> {
+    const current = this.#run;
+    if (current) {
+      return current.promise ?? Promise.resolve({ failed: current.failed, exitCode: current.exitCode });
+    }
+    const run = this.#begin();
+    run.promise = (async () => {
+      try {
+        const endsAt = run.startedAt + this.config.totalTimeout;
+        let overdue: AbortController | undefined;
+        for (let entry = this.#next(run); entry; entry = this.#next(run)) {
+          const left = endsAt - now();
+          if (left > 0) {
+            await this.#callAwaited(entry, run, trigger, Math.min(entry.timeout ?? this.config.timeout, left));
+          } else {
+            overdue ??= new AbortController();
+            if (!overdue.signal.aborted) overdue.abort(timeoutError(this.config.totalTimeout));
+            this.#call(entry, run, trigger, overdue.signal);
+          }
+        }
+      } finally {
+        this.#end(run);
+      }
+      return { failed: run.failed, exitCode: run.exitCode };
+    })();
+    return run.promise;
+  }
+
+  /**
+   * Runs the callbacks synchronously, for paths that cannot wait (an `exit`
+   * event, a page being hidden). Promises they return are not awaited. Called
+   * while a run is under way, it carries on with the callbacks that have not
+   * run yet, so nothing is lost when a callback ends the program or a host
+   * nests one exit event inside another.
+   */
+  runNow(trigger: Trigger): RunResult {
+    const outer = this.#run;
+    const run = outer ?? this.#begin();
+    try {
+      for (let entry = this.#next(run); entry; entry = this.#next(run)) {
+        this.#call(entry, run, trigger, neverAborts);
+      }
+    } finally {
+      // Whoever began the run ends it: a nested or takeover call only drains.
+      if (!outer) this.#end(run);
+    }
+    return { failed: run.failed, exitCode: run.exitCode };
+  }
+
+  #begin(): Run {
+    const run: Run = {
+      startedAt: now(),
+      ran: new Set(),
+      deferred: [],
+      failed: false,
+      exitCode: undefined,
+      promise: undefined,
+    };
+    this.#run = run;
+    return run;
+  }
+
+  #end(run: Run): void {
+    if (this.#run !== run) return;
+    this.#run = undefined;
+    for (const entry of run.deferred) if (entry.active) entry.stack.push(entry);
+    if (this.#size === 0) this.detach();
+  }
+
+  /** Takes the next callback to run: ordinary ones LIFO, then `last` ones LIFO. */
+  #next(run: Run): Entry | undefined {
+    for (;;) {
+      const entry = (this.#ordinary.pop() ?? this.#last.pop()) as Entry | undefined;
+      if (!entry) return undefined;
+      if (run.ran.has(entry.callback)) {
+        // Registered again by a callback of this run: it waits for the next run.
+        run.deferred.push(entry);
+        continue;
+      }
+      run.ran.add(entry.callback);
+      this.#retire(entry);
+      return entry;
+    }
+  }
+
+  #deactivate(entry: Entry): boolean {
+    if (!entry.active) return false;
+    entry.stack.remove(entry);
+    this.#retire(entry);
+    if (this.#size === 0 && !this.#run) this.detach();
+    return true;
+  }
+
+  /** A callback that runs is consumed: it is no longer registered. */
+  #retire(entry: Entry): void {
+    if (!entry.active) return;
+    entry.active = false;
+    this.#size--;
+    entry.detachAbort?.();
+    entry.detachAbort = undefined;
+    const set = this.#byCallback.get(entry.callback);
+    set?.delete(entry);
+    if (set?.size === 0) this.#byCallback.delete(entry.callback);
+  }
+
+  #event(trigger: Trigger, awaited: boolean, deadline: AbortSignal, run: Run): ExitEvent {
+    return {
+      ...trigger,
+      code: run.exitCode ?? trigger.code,
+      awaited,
+      deadline,
+    };
+  }
+
+  #report(error: unknown, event: ExitEvent, run: Run): void {
+    run.failed = true;
+    try {
+      this.config.onError(error, event);
+    } catch (failure) {
+      printError(failure);
+    }
+  }
+
+  #call(entry: Entry, run: Run, trigger: Trigger, deadline: AbortSignal): void {
+    const event = this.#event(trigger, false, deadline, run);
+    try {
+      const result = entry.callback(event);
+      if (isThenable(result)) result.then(undefined, (error) => this.#report(error, event, run));
+    } catch (error) {
+      this.#report(error, event, run);
+    }
+  }
+
+  async #callAwaited(entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> {
+    const controller = new AbortController();
+    const event = this.#event(trigger, true, controller.signal, run);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const result = entry.callback(event);
+      if (!isThenable(result)) return;
+      await new Promise<unknown>((resolve, reject) => {
+        if (ms < MAX_TIMER_MS) {
+          timer = setTimeout(() => {
+            const error = timeoutError(ms);
+            controller.abort(error);
+            reject(error);
+          }, ms);
+        }
+        result.then(resolve, reject);
+      });
+    } catch (error) {
+      this.#report(error, event, run);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,201 @@
+// This module is browser compatible.
+
+/**
+ * Why the callbacks are running.
+ *
+ * - `natural`: the program ran out of work and is ending by itself.
+ * - `exit`: an explicit exit (`exit()`, `process.exit()`, `Deno.exit()`).
+ * - `signal`: a termination signal (`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGBREAK`).
+ * - `exception` / `rejection`: the program is crashing on an uncaught error.
+ * - `hidden` / `pagehide`: a browser page is being hidden or left.
+ * - `manual`: {@linkcode Atexit.runHandlers} was called.
+ */
+export type ExitReason =
+  | "natural"
+  | "exit"
+  | "signal"
+  | "exception"
+  | "rejection"
+  | "hidden"
+  | "pagehide"
+  | "manual";
+
+/** The host a callback runs in. */
+export type RuntimeName = "node" | "deno" | "bun" | "browser" | "worker" | "unknown";
+
+/**
+ * What a callback is told about the exit it is part of.
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit";
+ *
+ * register((event) => {
+ *   if (event.reason === "signal") console.log(`stopping on ${event.signal}`);
+ * });
+ * ```
+ */
+export interface ExitEvent {
+  /** Why the callbacks are running. */
+  readonly reason: ExitReason;
+  /** The status the process will end with, where there is one. */
+  readonly code?: number;
+  /** The signal being handled, for `reason: "signal"`. */
+  readonly signal?: string;
+  /** The uncaught error, for `reason: "exception"` or `"rejection"`. */
+  readonly error?: unknown;
+  /** The host the callback runs in. */
+  readonly runtime: RuntimeName;
+  /** Whether a promise returned by the callback will be awaited on this path. */
+  readonly awaited: boolean;
+  /** `false` when the program may come back afterwards (a hidden page, the back/forward cache). */
+  readonly final: boolean;
+  /** Aborts when this callback's time is up: pass it to `fetch`, streams and timers. */
+  readonly deadline: AbortSignal;
+}
+
+/**
+ * A function to run at exit. It may return a promise; where the exit path allows
+ * waiting (see {@linkcode ExitEvent.awaited}) it is awaited, within its timeout.
+ */
+export type ExitCallback = (event: ExitEvent) => unknown;
+
+/** Options for {@linkcode Atexit.register}. */
+export interface RegisterOptions {
+  /** Milliseconds this callback may take on awaited paths; defaults to the configured `timeout`. */
+  readonly timeout?: number;
+  /** Run after every ordinary callback (log flushers); `last` callbacks run LIFO among themselves. */
+  readonly last?: boolean;
+  /** Remove the registration when this signal aborts; an aborted signal registers nothing. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * A handle on one registration. Calling it unregisters that registration and
+ * returns whether it was still registered. It is also `Disposable`, so
+ * `using _ = register(fn)` unregisters at the end of the block.
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit";
+ *
+ * const off = register(() => console.log("bye"));
+ * off(); // true: it was registered, and now it is not
+ * off(); // false
+ * ```
+ */
+export interface Registration extends Disposable {
+  (): boolean;
+}
+
+/** What {@linkcode Atexit.configure} sets, process-wide. */
+export interface AtexitConfig {
+  /** Default per-callback time limit on awaited paths, in milliseconds. Default 5000. */
+  readonly timeout: number;
+  /** Time limit for one whole awaited run, in milliseconds. Default 9000 (under `docker stop`'s 10 s). */
+  readonly totalTimeout: number;
+  /**
+   * Receives every callback failure (a throw, a rejection, a timeout).
+   * Default: print it to stderr with the `[atexit]` prefix.
+   */
+  readonly onError: (error: unknown, event: ExitEvent) => void;
+  /**
+   * Exit status to use when a callback failed and the program would otherwise end with 0.
+   * Default `undefined`: a failing callback does not change the status (CPython's rule).
+   */
+  readonly errorExitCode: number | undefined;
+}
+
+/** The public API, the same on every runtime. */
+export interface Atexit {
+  /**
+   * Registers a callback to run when the program ends. Callbacks run last in,
+   * first out; a callback that throws is reported and the others still run.
+   *
+   * @example
+   * ```ts
+   * import { register } from "atexit";
+   *
+   * const off = register(async (event) => {
+   *   await fetch("http://127.0.0.1:9/flush", { method: "POST", signal: event.deadline });
+   * }, { timeout: 2000 });
+   * ```
+   */
+  register(callback: ExitCallback, options?: RegisterOptions): Registration;
+  /**
+   * Removes every registration of `callback` (Python's semantics) and returns how many there were.
+   *
+   * @example
+   * ```ts
+   * import { register, unregister } from "atexit";
+   *
+   * const flush = () => {};
+   * register(flush);
+   * register(flush);
+   * unregister(flush); // 2
+   * ```
+   */
+  unregister(callback: ExitCallback): number;
+  /**
+   * Runs the callbacks (awaiting async ones, bounded by the timeouts), then ends
+   * the program with `code` (default: the status the runtime would use now).
+   * Called during a run, it does not start another one: it sets the status the
+   * program ends with once the run is over, and resolves at once.
+   *
+   * @example
+   * ```ts
+   * import { exit } from "atexit";
+   *
+   * await exit(3);
+   * ```
+   */
+  exit(code?: number): Promise<void>;
+  /**
+   * Runs the callbacks now without ending the program (Python's `_run_exitfuncs`).
+   * Like an exit, it consumes them: a callback runs once, so it will not run again at the real exit.
+   *
+   * @example
+   * ```ts
+   * import { register, runHandlers } from "atexit";
+   *
+   * register(() => console.log("flushed"));
+   * await runHandlers();
+   * ```
+   */
+  runHandlers(): Promise<void>;
+  /**
+   * How many registrations there are.
+   *
+   * @example
+   * ```ts
+   * import { count, register } from "atexit";
+   *
+   * register(() => {});
+   * count(); // 1
+   * ```
+   */
+  count(): number;
+  /**
+   * Removes every registration.
+   *
+   * @example
+   * ```ts
+   * import { clear, count } from "atexit";
+   *
+   * clear();
+   * count(); // 0
+   * ```
+   */
+  clear(): void;
+  /**
+   * Sets process-wide defaults and returns the configuration now in force.
+   *
+   * @example
+   * ```ts
+   * import { configure } from "atexit";
+   *
+   * configure({ timeout: 1000, onError: (error) => console.error("cleanup failed", error) });
+   * ```
+   */
+  configure(options?: Partial<AtexitConfig>): AtexitConfig;
+}

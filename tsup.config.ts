@@ -1,0 +1,20 @@
+import type { Options } from "tsup";
+
+// One output file per entry point: `atexit` and `atexit/adapters/node` resolve to
+// the same dist/adapters/node.js, so both routes load one module.
+const config: Options = {
+  entry: {
+    "adapters/node": "adapters/node.ts",
+    "adapters/fallback": "adapters/fallback.ts",
+    "adapters/auto": "adapters/auto.ts",
+  },
+  format: ["esm", "cjs"],
+  dts: true,
+  target: "es2022",
+  platform: "neutral",
+  clean: true,
+  tsconfig: "tsconfig.json",
+  treeshake: true,
+};
+
+export default config;
