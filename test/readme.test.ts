@@ -1,0 +1,66 @@
+// Every code sample in README.md is run here as a real program, and what it
+// prints is checked. A new sample without an expectation fails the suite.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { transformSync } from "esbuild";
+import { afterAll, describe, expect, test } from "vitest";
+import { runProgram } from "./fixtures/run.mjs";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const readme = readFileSync(`${root}README.md`, "utf8");
+// Inside the package folder, so `import "atexit"` resolves to this package by name.
+const scratch = `${root}.tmp/readme`;
+
+interface Sample {
+  heading: string;
+  lang: string;
+  code: string;
+}
+
+const samples: Sample[] = [];
+let heading = "";
+for (const match of readme.matchAll(/^(#+) (.+)$|^```(\w+)\n([\s\S]*?)^```$/gm)) {
+  if (match[1]) heading = match[2]!.replaceAll("`", "");
+  else samples.push({ heading, lang: match[3]!, code: match[4]! });
+}
+
+const expected: Record<string, { stdout: string[]; code: number }> = {
+  "Quick start": { stdout: ["working", "database closed (natural)", "logs flushed"], code: 0 },
+  "register(callback, options?)": { stdout: ["true false", "this one runs"], code: 0 },
+  "unregister(callback)": { stdout: ["2 0"], code: 0 },
+  "exit(code?)": { stdout: ["saved"], code: 3 },
+  "runHandlers()": { stdout: ["flushed early", "0"], code: 0 },
+  "count() and clear()": { stdout: ["2", "0"], code: 0 },
+  "configure(options)": { stdout: ["2000"], code: 0 },
+};
+
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("README", () => {
+  test("opens with the two commands", () => {
+    const first = samples[0]!;
+    expect(first.heading).toBe("atexit");
+    expect(first.lang).toBe("sh");
+    expect(first.code).toMatch(/^npm start\b.*\nnpm test\b/);
+  });
+
+  test("every TypeScript sample has an expectation here", () => {
+    const headings = samples.filter((sample) => sample.lang === "ts").map((sample) => sample.heading);
+    expect(headings.sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  for (const sample of samples.filter((s) => s.lang === "ts")) {
+    const expectation = expected[sample.heading];
+    test.runIf(expectation)(`sample under "${sample.heading}" runs and prints what it says`, async () => {
+      // esbuild strips the types and lowers `using`, which Node 20 lacks.
+      const { code } = transformSync(sample.code, { loader: "ts", format: "esm", target: "node20" });
+      mkdirSync(scratch, { recursive: true });
+      const file = `${scratch}/${sample.heading.replace(/\W+/g, "-")}.mjs`;
+      writeFileSync(file, code);
+      const outcome = await runProgram(process.execPath, [file]);
+      expect(outcome.stderr).toBe("");
+      expect(outcome.lines).toEqual(expectation!.stdout);
+      expect(outcome.code).toBe(expectation!.code);
+    });
+  }
+});
