@@ -12,6 +12,22 @@ const RERAISE_GRACE_MS = 500;
 
 type Crash = Pick<Trigger, "reason" | "error">;
 
+type SignalExitEmitter = { count?: unknown } | undefined;
+
+/**
+ * How many listeners for `signal` are neither ours nor signal-exit's.
+ * signal-exit (a dependency of many CLIs) acts on a signal only when every
+ * listener is one of its own; if atexit counted its listeners as the
+ * application's, each would wait for the other and Ctrl+C would do nothing.
+ * Both of its major versions publish how many instances are listening.
+ */
+function applicationListeners(proc: ProcessLike, signal: string): number {
+  const v4 = (globalThis as Record<symbol, SignalExitEmitter>)[Symbol.for("signal-exit emitter")]?.count;
+  const v3 = (proc as { __signal_exit_emitter__?: SignalExitEmitter }).__signal_exit_emitter__?.count;
+  const theirs = (typeof v4 === "number" ? v4 : 0) + (typeof v3 === "number" ? v3 : 0);
+  return proc.listenerCount(signal) - 1 - theirs;
+}
+
 /**
  * Builds the adapter for a Node-compatible `process`. Bun reuses it with its
  * own fixes; all state lives in the closure, so each install starts clean.
@@ -84,7 +100,7 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
     const onSignal = async (signal: string): Promise<void> => {
       if (signalled) return terminate(signal); // a second signal: stop now.
       // Another listener means the application handles this signal itself.
-      if (proc.listenerCount(signal) > 1) return;
+      if (applicationListeners(proc, signal) > 0) return;
       signalled = true;
       phase = "ending";
       const code = 128 + (SIGNAL_NUMBERS[signal] ?? 0);

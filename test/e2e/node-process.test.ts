@@ -62,3 +62,14 @@ describe("node: worker_threads", () => {
     expect(outcome.code).toBe(0);
   });
 });
+
+describe("node: beside signal-exit", () => {
+  test("SIGTERM runs atexit's callbacks, then signal-exit's hooks, and the process dies by SIGTERM", async () => {
+    const outcome = await runProgram(process.execPath, [fixture("with-signal-exit.mjs")], {
+      signals: [{ signal: "SIGTERM" }],
+      timeoutMs: 10_000,
+    });
+    expect(outcome.lines).toEqual(["atexit callback SIGTERM", "signal-exit hook SIGTERM"]);
+    expect(outcome.signal).toBe("SIGTERM");
+  });
+});
