@@ -15,23 +15,28 @@ import * as fallback from "atexit/adapters/fallback";
 import * as node from "atexit/adapters/node";
 import { describe, expectTypeOf, test } from "vitest";
 
+/** Type-checked by tsc, never run: these calls would throw or register callbacks. */
+const typeOnly = (_body: () => void): void => {};
+
 describe("public types", () => {
   test("register takes a callback and options and returns a disposable, callable registration", () => {
     expectTypeOf(node.register).parameter(0).toEqualTypeOf<ExitCallback>();
     expectTypeOf(node.register).returns.toEqualTypeOf<Registration>();
     expectTypeOf<Registration>().returns.toEqualTypeOf<boolean>();
     expectTypeOf<Registration>().toMatchTypeOf<Disposable>();
-    // @ts-expect-error timeout is a number of milliseconds
-    node.register(() => {}, { timeout: "5" });
-    // @ts-expect-error unknown options are refused
-    node.register(() => {}, { once: true, timout: 5 });
-    // @ts-expect-error the signal option is an AbortSignal
-    node.register(() => {}, { signal: true });
+    typeOnly(() => {
+      // @ts-expect-error timeout is a number of milliseconds
+      node.register(() => {}, { timeout: "5" });
+      // @ts-expect-error unknown options are refused
+      node.register(() => {}, { once: true, timout: 5 });
+      // @ts-expect-error the signal option is an AbortSignal
+      node.register(() => {}, { signal: true });
+    });
   });
 
   test("callbacks receive an ExitEvent and may return anything, including a promise", () => {
     expectTypeOf<Parameters<ExitCallback>[0]>().toEqualTypeOf<ExitEvent>();
-    node.register(async (event) => {
+    const callback: ExitCallback = async (event) => {
       expectTypeOf(event.reason).toEqualTypeOf<ExitReason>();
       expectTypeOf(event.runtime).toEqualTypeOf<RuntimeName>();
       expectTypeOf(event.code).toEqualTypeOf<number | undefined>();
@@ -39,7 +44,8 @@ describe("public types", () => {
       expectTypeOf(event.deadline).toEqualTypeOf<AbortSignal>();
       expectTypeOf(event.awaited).toEqualTypeOf<boolean>();
       expectTypeOf(event.final).toEqualTypeOf<boolean>();
-    });
+    };
+    expectTypeOf(callback).toMatchTypeOf<Parameters<typeof node.register>[0]>();
   });
 
   test("the other functions", () => {
@@ -51,8 +57,10 @@ describe("public types", () => {
     expectTypeOf(node.clear).returns.toEqualTypeOf<void>();
     expectTypeOf(node.configure).parameter(0).toEqualTypeOf<Partial<AtexitConfig> | undefined>();
     expectTypeOf(node.configure).returns.toEqualTypeOf<AtexitConfig>();
-    // @ts-expect-error exit takes a numeric status
-    void node.exit("3");
+    typeOnly(() => {
+      // @ts-expect-error exit takes a numeric status
+      void node.exit("3");
+    });
   });
 
   test("every entry point exports the same API", () => {
