@@ -64,8 +64,8 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
       const status = currentExitCode(proc);
       const result = await registry.runAwaited(trigger("natural", status));
       phase = "natural";
-      if (result.exitCode !== undefined) return end(result.exitCode);
       const final = registry.finalStatus(result, status);
+      if (result.exitRequested) return end(final);
       if (final !== status) proc.exitCode = final;
     };
 
@@ -105,7 +105,7 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
       phase = "ending";
       const code = 128 + (SIGNAL_NUMBERS[signal] ?? 0);
       const result = await registry.runAwaited(trigger("signal", code, { signal }));
-      if (result.exitCode !== undefined) return end(result.exitCode);
+      if (result.exitRequested) return end(registry.finalStatus(result, code));
       await flushStdio(proc, STDIO_FLUSH_LIMIT_MS);
       terminate(signal);
     };

@@ -1,8 +1,8 @@
 /**
  * The entry for hosts that no export condition names (and JSR's root): it
  * detects the runtime on first use and binds the matching adapter, else the
- * fallback. Bundlers that know their target take the `node` (or `deno`, `bun`,
- * `browser`) condition instead and never load this detection.
+ * fallback. Bundlers that know their target take the `node` (or `deno`,
+ * `bun`, `browser`) condition instead and never load this detection.
  *
  * @example
  * ```ts
@@ -16,9 +16,10 @@
 import { createApi } from "../src/api.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
-import { getProcess } from "./_process.ts";
 import { nodeLikeAdapter } from "./_node.ts";
+import { getProcess } from "./_process.ts";
 
+export { clear, configure, count, unregister } from "../src/public.ts";
 export type * from "../src/types.ts";
 
 const api: Atexit = createApi(() => {
@@ -26,17 +27,44 @@ const api: Atexit = createApi(() => {
   return runtime === "node" ? nodeLikeAdapter(getProcess()!, "node") : { runtime };
 });
 
-/** {@inheritDoc Atexit.register} */
+/**
+ * Registers a callback to run when the program ends, last in, first out, on
+ * whatever exit events the detected runtime has (see the runtime's own entry
+ * point). Returns a handle that unregisters it (and is `Disposable`).
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit";
+ *
+ * const off = register(async (event) => {
+ *   console.log(`closing (${event.reason})`);
+ * });
+ * ```
+ */
 export const register: Atexit["register"] = api.register;
-/** {@inheritDoc Atexit.unregister} */
-export const unregister: Atexit["unregister"] = api.unregister;
-/** {@inheritDoc Atexit.exit} */
+
+/**
+ * Runs the callbacks (awaited, within their limits), then ends the program
+ * with `code` where the runtime allows it.
+ *
+ * @example
+ * ```ts
+ * import { exit } from "atexit";
+ *
+ * await exit(0);
+ * ```
+ */
 export const exit: Atexit["exit"] = api.exit;
-/** {@inheritDoc Atexit.runHandlers} */
+
+/**
+ * Runs the callbacks now, awaited, without ending the program; they are
+ * consumed and will not run again.
+ *
+ * @example
+ * ```ts
+ * import { runHandlers } from "atexit";
+ *
+ * await runHandlers();
+ * ```
+ */
 export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
-/** {@inheritDoc Atexit.count} */
-export const count: Atexit["count"] = api.count;
-/** {@inheritDoc Atexit.clear} */
-export const clear: Atexit["clear"] = api.clear;
-/** {@inheritDoc Atexit.configure} */
-export const configure: Atexit["configure"] = api.configure;

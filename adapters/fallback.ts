@@ -1,8 +1,7 @@
 /**
  * The adapter for hosts with no exit events to hook (web workers, edge
  * runtimes, unknown hosts): it loads anywhere without throwing, and callbacks
- * run when the program calls `exit()` or `runHandlers()`. `exit()` runs them
- * and resolves, as such a host offers no way to end the program.
+ * run when the program calls `exit()` or `runHandlers()`.
  *
  * @example
  * ```ts
@@ -18,21 +17,46 @@ import { createApi } from "../src/api.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
 
+export { clear, configure, count, unregister } from "../src/public.ts";
 export type * from "../src/types.ts";
 
 const api: Atexit = createApi(() => ({ runtime: detectRuntime() }));
 
-/** {@inheritDoc Atexit.register} */
+/**
+ * Registers a callback, last in, first out. With no exit event to hook here,
+ * it runs when the program calls `exit()` or `runHandlers()`. Returns a
+ * handle that unregisters it (and is `Disposable`).
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit/adapters/fallback";
+ *
+ * const off = register(() => console.log("bye"));
+ * ```
+ */
 export const register: Atexit["register"] = api.register;
-/** {@inheritDoc Atexit.unregister} */
-export const unregister: Atexit["unregister"] = api.unregister;
-/** {@inheritDoc Atexit.exit} */
+
+/**
+ * Runs the callbacks, awaited within their limits, then resolves: a host
+ * without exit events offers no way to end the program, so the caller does.
+ *
+ * @example
+ * ```ts
+ * import { exit } from "atexit/adapters/fallback";
+ *
+ * await exit();
+ * ```
+ */
 export const exit: Atexit["exit"] = api.exit;
-/** {@inheritDoc Atexit.runHandlers} */
+
+/**
+ * Runs the callbacks now, awaited; they are consumed and will not run again.
+ *
+ * @example
+ * ```ts
+ * import { runHandlers } from "atexit/adapters/fallback";
+ *
+ * await runHandlers();
+ * ```
+ */
 export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
-/** {@inheritDoc Atexit.count} */
-export const count: Atexit["count"] = api.count;
-/** {@inheritDoc Atexit.clear} */
-export const clear: Atexit["clear"] = api.clear;
-/** {@inheritDoc Atexit.configure} */
-export const configure: Atexit["configure"] = api.configure;

@@ -2,7 +2,8 @@
  * The Node.js adapter: callbacks run on a natural end (awaited, in
  * `beforeExit`), on `process.exit()` (synchronously, in `exit`), on SIGINT,
  * SIGTERM and SIGHUP (+SIGBREAK on Windows; awaited, then the signal is
- * re-raised) and on crashes (synchronously, Node's report and status kept).
+ * re-raised) and on crashes (synchronously; Node's report and status kept).
+ * `atexit` resolves here under the `node` export condition.
  *
  * @example
  * ```ts
@@ -22,6 +23,7 @@ import type { Atexit } from "../src/types.ts";
 import { nodeLikeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
 
+export { clear, configure, count, unregister } from "../src/public.ts";
 export type * from "../src/types.ts";
 
 const api: Atexit = createApi(() => {
@@ -29,17 +31,46 @@ const api: Atexit = createApi(() => {
   return nodeLikeAdapter(getProcess()!, "node");
 });
 
-/** {@inheritDoc Atexit.register} */
+/**
+ * Registers a callback to run when the program ends, last in, first out. It
+ * is awaited on a natural end, on atexit's `exit()` and on SIGINT, SIGTERM
+ * and SIGHUP; on `process.exit()` and crashes it runs synchronously. Returns
+ * a handle that unregisters it (and is `Disposable`). The first registration
+ * installs atexit's listeners and the last one to go removes them.
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit/adapters/node";
+ *
+ * const off = register(async (event) => {
+ *   console.log(`closing (${event.reason})`);
+ * }, { timeout: 2000 });
+ * ```
+ */
 export const register: Atexit["register"] = api.register;
-/** {@inheritDoc Atexit.unregister} */
-export const unregister: Atexit["unregister"] = api.unregister;
-/** {@inheritDoc Atexit.exit} */
+
+/**
+ * Runs the callbacks (awaited, within their limits), lets stdout and stderr
+ * drain, then ends the process with `code` (default: `process.exitCode` or 0).
+ *
+ * @example
+ * ```ts
+ * import { exit } from "atexit/adapters/node";
+ *
+ * await exit(1);
+ * ```
+ */
 export const exit: Atexit["exit"] = api.exit;
-/** {@inheritDoc Atexit.runHandlers} */
+
+/**
+ * Runs the callbacks now, awaited, without ending the process (Python's
+ * `atexit._run_exitfuncs()`); they are consumed and will not run again.
+ *
+ * @example
+ * ```ts
+ * import { runHandlers } from "atexit/adapters/node";
+ *
+ * await runHandlers();
+ * ```
+ */
 export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
-/** {@inheritDoc Atexit.count} */
-export const count: Atexit["count"] = api.count;
-/** {@inheritDoc Atexit.clear} */
-export const clear: Atexit["clear"] = api.clear;
-/** {@inheritDoc Atexit.configure} */
-export const configure: Atexit["configure"] = api.configure;

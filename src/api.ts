@@ -1,12 +1,14 @@
 // This module is browser compatible.
 
 import type { Adapter } from "./adapter.ts";
-import { getRegistry } from "./global.ts";
+import { findRegistry, getRegistry } from "./global.ts";
 import type { Atexit } from "./types.ts";
-import { assertCallback, assertStatus, checkConfig, checkRegisterOptions } from "./validate.ts";
+import { clear, configure, count, unregister } from "./public.ts";
+import { assertCallback, assertStatus, checkRegisterOptions } from "./validate.ts";
 
 /**
- * Binds the public API to an adapter. `resolve` is called on first use, not at
+ * Binds the public API to an adapter: `register`, `exit` and `runHandlers`
+ * use it; the other functions are the same everywhere (`public.ts`). `resolve` is called on first use, not at
  * import, so an entry point can check its host (or pick an adapter) lazily and
  * an unused import changes nothing.
  *
@@ -20,52 +22,48 @@ import { assertCallback, assertStatus, checkConfig, checkRegisterOptions } from 
  * ```
  */
 export function createApi(resolve: () => Adapter): Atexit {
-  let adapter: Adapter | undefined;
-  const host = (): Adapter => (adapter ??= resolve());
+  let bound: Adapter | undefined;
+  const host = (): Adapter => (bound ??= resolve());
 
   return {
     register(callback, options) {
       assertCallback("register", callback);
-      return getRegistry().add(callback, checkRegisterOptions(options), host());
+      const checked = checkRegisterOptions(options);
+      // The host first: registering on the wrong runtime must leave no trace.
+      const adapter = host();
+      return getRegistry().add(callback, checked, adapter);
     },
 
-    unregister(callback) {
-      assertCallback("unregister", callback);
-      return getRegistry().unregister(callback);
-    },
+    unregister,
 
-    async exit(code) {
+    exit(code) {
+      // Checked here, not in the async part, so bad input throws at the call site.
       if (code !== undefined) assertStatus("exit", "the status", code);
+      const adapter = host();
       const registry = getRegistry();
-      const { end, runtime } = host();
       if (registry.running) {
-        // Called from a callback (or beside a run): no second run; the status is what changes.
-        registry.requestExit(code ?? host().currentCode?.());
-        return;
+        // Called from a callback (or beside a run): no second run; the run's owner ends the program.
+        registry.requestExit(code);
+        return Promise.resolve();
       }
-      const status = code ?? host().currentCode?.() ?? 0;
-      const result = await registry.runAwaited({ reason: "exit", code: status, runtime, final: true });
-      await end?.call(host(), registry.finalStatus(result, status));
+      const status = code ?? adapter.currentCode?.() ?? 0;
+      return registry
+        .runAwaited({ reason: "exit", code: status, runtime: adapter.runtime, final: true })
+        .then((result) => adapter.end?.(registry.finalStatus(result, status)));
     },
 
     async runHandlers() {
-      await getRegistry().runAwaited({ reason: "manual", runtime: host().runtime, final: false });
+      const adapter = host();
+      const registry = findRegistry();
+      // Called during a run (perhaps by one of its callbacks): that run is already doing the work.
+      if (!registry || registry.running) return;
+      const result = await registry.runAwaited({ reason: "manual", runtime: adapter.runtime, final: false });
+      // exit() called during this run: it could not end the program then, so end it now.
+      if (result.exitRequested) await adapter.end?.(registry.finalStatus(result, adapter.currentCode?.() ?? 0));
     },
 
-    count: () => getRegistry().size,
-
-    clear() {
-      getRegistry().clear();
-    },
-
-    configure(options) {
-      const registry = getRegistry();
-      const changes = Object.entries(checkConfig(options)).filter(
-        // `errorExitCode: undefined` means "back to the default"; elsewhere undefined means "unchanged".
-        ([key, value]) => value !== undefined || key === "errorExitCode",
-      );
-      registry.config = Object.freeze({ ...registry.config, ...Object.fromEntries(changes) });
-      return registry.config;
-    },
+    count,
+    clear,
+    configure,
   };
 }

@@ -12,6 +12,9 @@ export const REGISTRY_KEY: unique symbol = Symbol.for("atexit.registry.v1") as n
 
 type Holder = { [REGISTRY_KEY]?: Registry };
 
+/** The realm's registry if something has created it; reading never creates one. */
+export const findRegistry = (): Registry | undefined => (globalThis as Holder)[REGISTRY_KEY];
+
 /** The realm's registry, created on first use (never at import). */
 export function getRegistry(): Registry {
   const holder = globalThis as Holder;

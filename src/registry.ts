@@ -14,7 +14,9 @@ import type {
 export interface RunResult {
   /** Some callback threw, rejected or timed out. */
   readonly failed: boolean;
-  /** The status asked for by `exit(code)` during the run, if any. */
+  /** `exit()` was called during the run: the program is to end when it is over. */
+  readonly exitRequested: boolean;
+  /** The status to end with when `exit()` was called during the run (absent if nobody knew one). */
   readonly exitCode: number | undefined;
 }
 
@@ -22,6 +24,8 @@ interface Entry extends StackNode {
   readonly callback: ExitCallback;
   readonly timeout: number | undefined;
   readonly stack: Stack;
+  /** The run under way when it was registered, if any. */
+  readonly addedIn: Run | undefined;
   /** Still registered: counted, and reachable through `unregister`. */
   active: boolean;
   detachAbort: (() => void) | undefined;
@@ -29,9 +33,13 @@ interface Entry extends StackNode {
 
 interface Run {
   readonly startedAt: number;
-  /** Callbacks that already ran in this run; registering one again defers it (no loop). */
+  /** The status of the exit that began the run, if any. */
+  readonly code: number | undefined;
+  /** Callbacks that already ran in this run: one registering itself again is deferred (no loop). */
   readonly ran: Set<ExitCallback>;
+  /** Popped newest first. */
   readonly deferred: Entry[];
+  exitRequested: boolean;
   failed: boolean;
   exitCode: number | undefined;
   promise: Promise<RunResult> | undefined;
@@ -67,7 +75,7 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
 }
 
 function timeoutError(ms: number): Error {
-  const message = `an exit callback did not finish within ${ms} ms`;
+  const message = `an exit callback did not finish within ${Math.round(ms)} ms`;
   return typeof DOMException === "function"
     ? new DOMException(message, "TimeoutError")
     : Object.assign(new Error(message), { name: "TimeoutError" });
@@ -114,6 +122,7 @@ export class Registry {
       callback,
       timeout: options.timeout,
       stack,
+      addedIn: this.#run,
       active: false,
       detachAbort: undefined,
       prev: undefined,
@@ -161,18 +170,25 @@ export class Registry {
     }
   }
 
-  /** Records the status `exit(code)` asked for during the current run. */
+  /**
+   * Records that `exit(code)` was called during the current run: the program
+   * is to end when the run is over, with `code`, or without one with the
+   * status it was already going to end with.
+   */
   requestExit(code: number | undefined): void {
-    if (this.#run) this.#run.exitCode = code ?? this.#run.exitCode;
+    const run = this.#run;
+    if (!run) return;
+    run.exitRequested = true;
+    if (code !== undefined) run.exitCode = code;
   }
 
   /**
    * The status to end with after a run that was to end with `status`: the one
-   * `exit(code)` asked for during the run, else `errorExitCode` if a callback
+   * `exit()` asked for during the run (`status` if it named none), else `errorExitCode` if a callback
    * failed and the program would have ended cleanly, else `status` itself.
    */
   finalStatus(result: RunResult, status: number): number {
-    if (result.exitCode !== undefined) return result.exitCode;
+    if (result.exitRequested) return result.exitCode ?? status;
     const { errorExitCode } = this.config;
     return result.failed && status === 0 && errorExitCode !== undefined ? errorExitCode : status;
   }
@@ -192,11 +208,11 @@ export class Registry {
    */
   runAwaited(trigger: Trigger): Promise<RunResult> {
     const current = this.#run;
-    if (current) {
-      return current.promise ?? Promise.resolve({ failed: current.failed, exitCode: current.exitCode });
-    }
-    const run = this.#begin();
+    if (current) return current.promise ?? Promise.resolve(this.#result(current));
+    const run = this.#begin(trigger);
     run.promise = (async () => {
+      // Let `run.promise` be set before the first callback starts, so a call made from it joins.
+      await undefined;
       try {
         const endsAt = run.startedAt + this.config.totalTimeout;
         let overdue: AbortController | undefined;
@@ -213,7 +229,7 @@ export class Registry {
       } finally {
         this.#end(run);
       }
-      return { failed: run.failed, exitCode: run.exitCode };
+      return this.#result(run);
     })();
     return run.promise;
   }
@@ -227,7 +243,7 @@ export class Registry {
    */
   runNow(trigger: Trigger): RunResult {
     const outer = this.#run;
-    const run = outer ?? this.#begin();
+    const run = outer ?? this.#begin(trigger);
     try {
       for (let entry = this.#next(run); entry; entry = this.#next(run)) {
         this.#call(entry, run, trigger, neverAborts);
@@ -236,14 +252,21 @@ export class Registry {
       // Whoever began the run ends it: a nested or takeover call only drains.
       if (!outer) this.#end(run);
     }
-    return { failed: run.failed, exitCode: run.exitCode };
+    return this.#result(run);
   }
 
-  #begin(): Run {
+  #result(run: Run): RunResult {
+    const exitCode = run.exitRequested ? (run.exitCode ?? run.code) : undefined;
+    return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
+  }
+
+  #begin(trigger: Trigger): Run {
     const run: Run = {
       startedAt: now(),
+      code: trigger.code,
       ran: new Set(),
       deferred: [],
+      exitRequested: false,
       failed: false,
       exitCode: undefined,
       promise: undefined,
@@ -255,7 +278,7 @@ export class Registry {
   #end(run: Run): void {
     if (this.#run !== run) return;
     this.#run = undefined;
-    for (const entry of run.deferred) if (entry.active) entry.stack.push(entry);
+    for (const entry of run.deferred.reverse()) if (entry.active) entry.stack.push(entry);
     if (this.#size === 0) this.detach();
   }
 
@@ -264,8 +287,8 @@ export class Registry {
     for (;;) {
       const entry = (this.#ordinary.pop() ?? this.#last.pop()) as Entry | undefined;
       if (!entry) return undefined;
-      if (run.ran.has(entry.callback)) {
-        // Registered again by a callback of this run: it waits for the next run.
+      if (entry.addedIn === run && run.ran.has(entry.callback)) {
+        // Registered again during this run after it ran: it waits for the next run.
         run.deferred.push(entry);
         continue;
       }

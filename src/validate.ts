@@ -2,11 +2,10 @@
 
 import type { AtexitConfig, ExitCallback, RegisterOptions } from "./types.ts";
 
-/** Names what a caller passed, for error messages: `number`, `null`, `NaN`, `array`. */
+/** Names the kind of thing a caller passed, for a TypeError: `number`, `null`, `array`. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "array";
-  if (typeof value === "number") return Number.isNaN(value) ? "NaN" : `${value}`;
   return typeof value;
 }
 
@@ -22,7 +21,7 @@ export function assertDuration(fn: string, name: string, value: unknown): assert
     throw new TypeError(`[atexit] ${fn}() option "${name}" must be a number of milliseconds, got ${describe(value)}`);
   }
   if (Number.isNaN(value) || value < 0) {
-    throw new RangeError(`[atexit] ${fn}() option "${name}" must be 0 or more milliseconds, got ${describe(value)}`);
+    throw new RangeError(`[atexit] ${fn}() option "${name}" must be 0 or more milliseconds, got ${value}`);
   }
 }
 
@@ -32,7 +31,7 @@ export function assertStatus(fn: string, what: string, value: unknown): asserts 
     throw new TypeError(`[atexit] ${fn}() expects ${what} to be an integer from 0 to 255, got ${describe(value)}`);
   }
   if (!Number.isInteger(value) || value < 0 || value > 255) {
-    throw new RangeError(`[atexit] ${fn}() expects ${what} to be an integer from 0 to 255, got ${describe(value)}`);
+    throw new RangeError(`[atexit] ${fn}() expects ${what} to be an integer from 0 to 255, got ${value}`);
   }
 }
 
