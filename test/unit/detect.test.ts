@@ -1,0 +1,98 @@
+import { describe, expect, test } from "vitest";
+import { assertRuntime, detectRuntime } from "../../src/detect.ts";
+
+const deno = { Deno: { version: { deno: "2.9.0" } } };
+const bun = { Bun: { version: "1.4.0" } };
+const node = { process: { versions: { node: "20.20.2" } } };
+const browser = { document: {} };
+const worker = { WorkerGlobalScope: function WorkerGlobalScope() {} };
+
+describe("detectRuntime", () => {
+  test.each([
+    ["deno", deno],
+    ["bun", bun],
+    ["node", node],
+    ["browser", browser],
+    ["worker", worker],
+    ["unknown", {}],
+  ] as const)("%s from its own globals", (expected, globals) => {
+    expect(detectRuntime(globals)).toBe(expected);
+  });
+
+  test("Deno is detected before Bun and Node (Deno defines process.versions.node)", () => {
+    expect(detectRuntime({ ...deno, ...node })).toBe("deno");
+    expect(detectRuntime({ ...deno, ...bun, ...node, ...browser, ...worker })).toBe("deno");
+  });
+
+  test("Bun is detected before Node (Bun defines process.versions.node)", () => {
+    expect(detectRuntime({ ...bun, ...node })).toBe("bun");
+    expect(detectRuntime({ ...bun, ...node, ...browser })).toBe("bun");
+  });
+
+  test("Node is detected before a browser (jsdom or happy-dom under Node define document)", () => {
+    expect(detectRuntime({ ...node, ...browser })).toBe("node");
+    expect(detectRuntime({ ...node, ...worker })).toBe("node");
+  });
+
+  test("a browser page is detected by document, before WorkerGlobalScope", () => {
+    expect(detectRuntime({ ...browser, ...worker })).toBe("browser");
+  });
+
+  test("a page global named Deno without a version object is not Deno", () => {
+    expect(detectRuntime({ Deno: {}, ...browser })).toBe("browser");
+    expect(detectRuntime({ Deno: { version: "2" } })).toBe("unknown");
+  });
+
+  test("a process without versions.node (a bundler's process shim) is not Node", () => {
+    expect(detectRuntime({ process: {}, ...browser })).toBe("browser");
+    expect(detectRuntime({ process: { versions: {} }, ...worker })).toBe("worker");
+    expect(detectRuntime({ process: { versions: { node: 20 } } })).toBe("unknown");
+  });
+
+  test("globals present but undefined do not count", () => {
+    expect(detectRuntime({ Bun: undefined, document: undefined, WorkerGlobalScope: undefined })).toBe("unknown");
+  });
+
+  test("defaults to the real globals: node under vitest", () => {
+    expect(detectRuntime()).toBe("node");
+  });
+});
+
+describe("assertRuntime", () => {
+  test("passes when the host is the expected one", () => {
+    expect(() => assertRuntime("node", "atexit/adapters/node", "node")).not.toThrow();
+    expect(() => assertRuntime("browser", "atexit/adapters/browser", "browser")).not.toThrow();
+  });
+
+  test("throws an Error naming the entry and both runtimes", () => {
+    let error: unknown;
+    try {
+      assertRuntime("node", "atexit/adapters/node", "deno");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(Error);
+    expect((error as Error).constructor).toBe(Error);
+    expect((error as Error).message).toBe(
+      '[atexit] atexit/adapters/node is for Node.js, but this program runs on Deno; import "atexit" to get the adapter for this host',
+    );
+  });
+
+  test.each([
+    ["deno", "bun", "Deno", "Bun"],
+    ["bun", "node", "Bun", "Node.js"],
+    ["browser", "worker", "a browser", "a web worker"],
+    ["worker", "unknown", "a web worker", "an unknown host"],
+  ] as const)("expected %s on %s: the message names %s and %s", (expected, actual, expectedName, actualName) => {
+    expect(() => assertRuntime(expected, `atexit/adapters/${expected}`, actual)).toThrow(
+      new Error(
+        `[atexit] atexit/adapters/${expected} is for ${expectedName}, but this program runs on ${actualName}; import "atexit" to get the adapter for this host`,
+      ),
+    );
+  });
+
+  test("defaults to the detected host (node under vitest)", () => {
+    expect(() => assertRuntime("node", "atexit/adapters/node")).not.toThrow();
+    expect(() => assertRuntime("deno", "atexit/adapters/deno")).toThrow(/is for Deno, but this program runs on Node\.js/);
+  });
+});

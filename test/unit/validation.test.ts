@@ -1,0 +1,351 @@
+// Bad input gets a clear error at the call site (DESIGN §1): the right class,
+// a message that names the function and what it got, and no side effect.
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { createApi } from "../../src/api.ts";
+import { getRegistry } from "../../src/global.ts";
+import { defaultConfig } from "../../src/registry.ts";
+import type { ExitCallback, RegisterOptions } from "../../src/types.ts";
+
+function fakeAdapter() {
+  return {
+    runtime: "unknown" as const,
+    install: vi.fn(),
+    uninstall: vi.fn(),
+    currentCode: vi.fn((): number | undefined => 0),
+    end: vi.fn(),
+  };
+}
+
+function setup() {
+  const adapter = fakeAdapter();
+  const api = createApi(() => adapter);
+  return { adapter, api };
+}
+
+/** Calls `fn` and returns what it threw (fails if it did not throw). */
+function thrown(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  expect.fail("expected a throw");
+}
+
+/** Checks the class exactly (a RangeError is not accepted where a TypeError is due) and the message. */
+function expectError(error: unknown, type: typeof TypeError | typeof RangeError | typeof Error, message: string): void {
+  expect(error).toBeInstanceOf(type);
+  expect((error as Error).constructor).toBe(type);
+  expect((error as Error).message).toBe(message);
+}
+
+// Calls with arguments the types forbid: the runtime check is what is under test.
+const loose = <T>(value: unknown): T => value as T;
+
+const fn: ExitCallback = () => {};
+
+afterEach(() => {
+  getRegistry().clear();
+  getRegistry().config = defaultConfig;
+});
+
+describe("register()", () => {
+  test("register(42) → TypeError naming the type it got", () => {
+    const { api } = setup();
+    expectError(thrown(() => api.register(loose(42))), TypeError, "[atexit] register() expects a function, got number");
+  });
+
+  test.each([
+    [undefined, "undefined"],
+    [null, "null"],
+    ["fn", "string"],
+    [{}, "object"],
+    [[], "array"],
+    [true, "boolean"],
+    [Symbol("s"), "symbol"],
+    [10n, "bigint"],
+  ])("register(%s) → TypeError \"expects a function, got %s\"", (value, got) => {
+    const { api } = setup();
+    expectError(thrown(() => api.register(loose(value))), TypeError, `[atexit] register() expects a function, got ${got}`);
+  });
+
+  test.each([
+    ["x", "string"],
+    [null, "null"],
+    [[], "array"],
+    [() => {}, "function"],
+  ])("register(fn, %s) → TypeError \"expects an options object, got %s\"", (options, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose(options))),
+      TypeError,
+      `[atexit] register() expects an options object, got ${got}`,
+    );
+  });
+
+  test("an unknown option key → TypeError naming the key and the known ones", () => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose({ timeOut: 5 }))),
+      TypeError,
+      '[atexit] register() got an unknown option "timeOut" (known: timeout, last, signal)',
+    );
+  });
+
+  test.each([
+    [-1, "-1"],
+    [NaN, "NaN"],
+    [-Infinity, "-Infinity"],
+  ])("timeout %s → RangeError", (timeout, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, { timeout })),
+      RangeError,
+      `[atexit] register() option "timeout" must be 0 or more milliseconds, got ${got}`,
+    );
+  });
+
+  test.each([
+    ["5", "string"],
+    [null, "null"],
+    [{}, "object"],
+  ])("timeout %s → TypeError", (timeout, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose({ timeout }))),
+      TypeError,
+      `[atexit] register() option "timeout" must be a number of milliseconds, got ${got}`,
+    );
+  });
+
+  test.each([
+    ["yes", "string"],
+    [null, "null"],
+  ])("last: %s → TypeError", (last, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose({ last }))),
+      TypeError,
+      `[atexit] register() option "last" must be a boolean, got ${got}`,
+    );
+  });
+
+  test("last: 1 → TypeError (1 is not a boolean)", () => {
+    const { api } = setup();
+    const error = thrown(() => api.register(fn, loose({ last: 1 })));
+    expect(error).toBeInstanceOf(TypeError);
+    // DESIGN §1 names the type in TypeErrors ("got number"); the value is accepted too.
+    expect((error as Error).message).toMatch(/^\[atexit\] register\(\) option "last" must be a boolean, got (number|1)$/);
+  });
+
+  test.each([
+    [{}, "object"],
+    [new AbortController(), "object"], // the controller, not its signal
+    ["signal", "string"],
+    [null, "null"],
+  ])("signal: %s → TypeError", (signal, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose({ signal }))),
+      TypeError,
+      `[atexit] register() option "signal" must be an AbortSignal, got ${got}`,
+    );
+  });
+
+  test("a rejected registration registers nothing and installs nothing", () => {
+    const { api, adapter } = setup();
+    const bad: unknown[] = [[42], [fn, "x"], [fn, { timeout: -1 }], [fn, { last: "yes" }], [fn, { signal: {} }], [fn, { nope: 1 }]];
+    for (const args of bad) {
+      expect(() => (api.register as (...args: unknown[]) => unknown)(...(args as unknown[]))).toThrow();
+    }
+    expect(api.count()).toBe(0);
+    expect(adapter.install).not.toHaveBeenCalled();
+  });
+
+  test.each<[string, RegisterOptions | undefined]>([
+    ["no options", undefined],
+    ["{}", {}],
+    ["timeout 0", { timeout: 0 }],
+    ["timeout Infinity", { timeout: Infinity }],
+    ["timeout 2.5", { timeout: 2.5 }],
+    ["last true", { last: true }],
+    ["last false", { last: false }],
+    ["a live signal", { signal: new AbortController().signal }],
+    ["AbortSignal.timeout()", { signal: AbortSignal.timeout(60_000) }],
+    ["explicit undefined values", { timeout: undefined, last: undefined, signal: undefined }],
+  ])("valid options are accepted: %s", (_name, options) => {
+    const { api } = setup();
+    const off = api.register(fn, options);
+    expect(typeof off).toBe("function");
+    expect(api.count()).toBe(1);
+    expect(off()).toBe(true);
+  });
+});
+
+describe("unregister()", () => {
+  test.each([
+    ["x", "string"],
+    [42, "number"],
+    [undefined, "undefined"],
+    [null, "null"],
+  ])("unregister(%s) → TypeError", (value, got) => {
+    const { api } = setup();
+    expectError(thrown(() => api.unregister(loose(value))), TypeError, `[atexit] unregister() expects a function, got ${got}`);
+  });
+});
+
+describe("exit()", () => {
+  // exit() returns a promise, but bad input throws at the call site, before any callback runs.
+  test.each([
+    [1.5, "1.5"],
+    [-1, "-1"],
+    [256, "256"],
+    [NaN, "NaN"],
+    [Infinity, "Infinity"],
+  ])("exit(%s) → RangeError", (code, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.exit(code)),
+      RangeError,
+      `[atexit] exit() expects the status to be an integer from 0 to 255, got ${got}`,
+    );
+  });
+
+  test.each([
+    ["3", "string"],
+    [null, "null"],
+    [true, "boolean"],
+  ])("exit(%s) → TypeError", (code, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.exit(loose(code))),
+      TypeError,
+      `[atexit] exit() expects the status to be an integer from 0 to 255, got ${got}`,
+    );
+  });
+
+  test("an exit() refused for bad input runs no callback and does not end the program", async () => {
+    const { api, adapter } = setup();
+    const callback = vi.fn();
+    api.register(callback);
+    expect(() => api.exit(-1)).toThrow(RangeError);
+    expect(() => api.exit(loose("3"))).toThrow(TypeError);
+    await Promise.resolve();
+    expect(callback).not.toHaveBeenCalled();
+    expect(adapter.end).not.toHaveBeenCalled();
+    expect(api.count()).toBe(1);
+  });
+
+  test("a bad status is refused during a run too, without touching the requested status", async () => {
+    const { api, adapter } = setup();
+    let error: unknown;
+    api.register(() => {
+      error = thrown(() => api.exit(300));
+    });
+    await api.exit(4);
+    expect(error).toBeInstanceOf(RangeError);
+    expect(adapter.end).toHaveBeenCalledWith(4);
+  });
+
+  test.each([0, 255, 1, 42])("exit(%s) is accepted", async (code) => {
+    const { api, adapter } = setup();
+    await expect(api.exit(code)).resolves.toBeUndefined();
+    expect(adapter.end).toHaveBeenCalledWith(code);
+  });
+});
+
+describe("configure()", () => {
+  test("an unknown key → TypeError naming the key and the known ones", () => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure(loose({ timeOut: 1 }))),
+      TypeError,
+      '[atexit] configure() got an unknown option "timeOut" (known: timeout, totalTimeout, onError, errorExitCode)',
+    );
+  });
+
+  test.each([
+    ["x", "string"],
+    [null, "null"],
+    [[], "array"],
+  ])("configure(%s) → TypeError", (options, got) => {
+    const { api } = setup();
+    expectError(thrown(() => api.configure(loose(options))), TypeError, `[atexit] configure() expects an options object, got ${got}`);
+  });
+
+  test.each([
+    ["timeout", -1, "-1"],
+    ["timeout", NaN, "NaN"],
+    ["totalTimeout", -5, "-5"],
+    ["totalTimeout", NaN, "NaN"],
+  ])("%s %s → RangeError", (key, value, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure({ [key]: value })),
+      RangeError,
+      `[atexit] configure() option "${key}" must be 0 or more milliseconds, got ${got}`,
+    );
+  });
+
+  test.each([
+    ["timeout", "5", "string"],
+    ["totalTimeout", null, "null"],
+  ])("%s %s → TypeError", (key, value, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure(loose({ [key]: value }))),
+      TypeError,
+      `[atexit] configure() option "${key}" must be a number of milliseconds, got ${got}`,
+    );
+  });
+
+  test.each([
+    ["log", "string"],
+    [null, "null"],
+    [{}, "object"],
+  ])("onError: %s → TypeError", (onError, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure(loose({ onError }))),
+      TypeError,
+      `[atexit] configure() option "onError" must be a function, got ${got}`,
+    );
+  });
+
+  test.each([
+    [300, RangeError, "300"],
+    [-1, RangeError, "-1"],
+    [1.5, RangeError, "1.5"],
+    ["1", TypeError, "string"],
+    [null, TypeError, "null"],
+  ] as const)("errorExitCode %s → %o", (errorExitCode, type, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure(loose({ errorExitCode }))),
+      type,
+      `[atexit] configure() expects option "errorExitCode" to be an integer from 0 to 255, got ${got}`,
+    );
+  });
+
+  test("a rejected configure() changes nothing, even the valid keys beside the bad one", () => {
+    const { api } = setup();
+    const before = api.configure();
+    expect(() => api.configure({ timeout: 10, totalTimeout: -1 })).toThrow(RangeError);
+    expect(() => api.configure(loose({ timeout: 10, extra: true }))).toThrow(TypeError);
+    expect(api.configure()).toEqual(before);
+    expect(api.configure().timeout).toBe(defaultConfig.timeout);
+    expect(api.configure().totalTimeout).toBe(defaultConfig.totalTimeout);
+  });
+
+  test("valid edge values are accepted", () => {
+    const { api } = setup();
+    expect(api.configure({ timeout: 0, totalTimeout: 0 })).toMatchObject({ timeout: 0, totalTimeout: 0 });
+    expect(api.configure({ timeout: Infinity, totalTimeout: Infinity })).toMatchObject({
+      timeout: Infinity,
+      totalTimeout: Infinity,
+    });
+    expect(api.configure({ errorExitCode: 0 }).errorExitCode).toBe(0);
+    expect(api.configure({ errorExitCode: 255 }).errorExitCode).toBe(255);
+    expect(api.configure({ errorExitCode: undefined }).errorExitCode).toBeUndefined();
+  });
+});
