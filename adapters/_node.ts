@@ -3,7 +3,7 @@
 import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import { currentExitCode, flushStdio, type ProcessLike } from "./_process.ts";
-import { exitSignals, SIGNAL_NUMBERS } from "./_signals.ts";
+import { exitSignals, signalStatus } from "./_signals.ts";
 
 /** How long a forced end waits for stdout/stderr to drain into a pipe. */
 const STDIO_FLUSH_LIMIT_MS = 2000;
@@ -88,7 +88,7 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
     };
 
     const terminate = (signal: string): void => {
-      const fallback = 128 + (SIGNAL_NUMBERS[signal] ?? 0);
+      const fallback = signalStatus(signal);
       registry.detach();
       // PID 1 ignores signals it has no handler for (a container without init),
       // and Windows cannot raise them: exit with the shell's 128+n instead.
@@ -103,7 +103,7 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
       if (applicationListeners(proc, signal) > 0) return;
       signalled = true;
       phase = "ending";
-      const code = 128 + (SIGNAL_NUMBERS[signal] ?? 0);
+      const code = signalStatus(signal);
       const result = await registry.runAwaited(trigger("signal", code, { signal }));
       if (result.exitRequested) return end(registry.finalStatus(result, code));
       await flushStdio(proc, STDIO_FLUSH_LIMIT_MS);

@@ -15,6 +15,9 @@ export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
   SIGBREAK: 21,
 };
 
+/** The status a shell reports for a death by `signal`: 128 + its number (SIGTERM → 143). */
+export const signalStatus = (signal: string): number => 128 + (SIGNAL_NUMBERS[signal] ?? 0);
+
 /** The signals to listen to on `platform` (Node's `process.platform` values). */
 export function exitSignals(platform: string | undefined): string[] {
   return platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
