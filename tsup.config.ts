@@ -5,6 +5,8 @@ import type { Options } from "tsup";
 const config: Options = {
   entry: {
     "adapters/node": "adapters/node.ts",
+    "adapters/bun": "adapters/bun.ts",
+    "adapters/deno": "adapters/deno.ts",
     "adapters/fallback": "adapters/fallback.ts",
     "adapters/auto": "adapters/auto.ts",
   },

@@ -2,31 +2,14 @@
 // entry and (with Bun's corrections) the Bun adapter. Private: not exported.
 import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
-import { currentExitCode, flushStdio, type ProcessLike } from "./_process.ts";
-import { exitSignals, signalStatus } from "./_signals.ts";
+import { currentExitCode, flushBunStdio, flushStdio, type ProcessLike } from "./_process.ts";
+import { signalExitListeners, signalHandler } from "./_on_signal.ts";
+import { exitSignals } from "./_signals.ts";
 
 /** How long a forced end waits for stdout/stderr to drain into a pipe. */
 const STDIO_FLUSH_LIMIT_MS = 2000;
-/** After re-raising, how long to wait for the signal to kill us before exiting with 128+n. */
-const RERAISE_GRACE_MS = 500;
 
 type Crash = Pick<Trigger, "reason" | "error">;
-
-type SignalExitEmitter = { count?: unknown } | undefined;
-
-/**
- * How many listeners for `signal` are neither ours nor signal-exit's.
- * signal-exit (a dependency of many CLIs) acts on a signal only when every
- * listener is one of its own; if atexit counted its listeners as the
- * application's, each would wait for the other and Ctrl+C would do nothing.
- * Both of its major versions publish how many instances are listening.
- */
-function applicationListeners(proc: ProcessLike, signal: string): number {
-  const v4 = (globalThis as Record<symbol, SignalExitEmitter>)[Symbol.for("signal-exit emitter")]?.count;
-  const v3 = (proc as { __signal_exit_emitter__?: SignalExitEmitter }).__signal_exit_emitter__?.count;
-  const theirs = (typeof v4 === "number" ? v4 : 0) + (typeof v3 === "number" ? v3 : 0);
-  return proc.listenerCount(signal) - 1 - theirs;
-}
 
 /**
  * Builds the adapter for a Node-compatible `process`. Bun reuses it with its
@@ -35,9 +18,10 @@ function applicationListeners(proc: ProcessLike, signal: string): number {
 export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Adapter {
   let uninstall: (() => void) | undefined;
 
-  // A forced end: let piped output drain first, or Node drops what is still queued.
+  // Before a forced end, piped output must drain, or the runtime drops what is still queued.
+  const drain = (): Promise<void> => (runtime === "bun" ? flushBunStdio : flushStdio)(proc, STDIO_FLUSH_LIMIT_MS);
   const end = async (code: number): Promise<void> => {
-    await flushStdio(proc, STDIO_FLUSH_LIMIT_MS);
+    await drain();
     proc.exit(code);
   };
 
@@ -46,7 +30,6 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
     // "natural" once the beforeExit run is over: an `exit` event then is the natural end;
     // during that run it can only come from process.exit() in a callback.
     let phase: "live" | "ending" | "natural" = "live";
-    let signalled = false;
 
     const trigger = (reason: Trigger["reason"], code: number, extra?: Partial<Trigger>): Trigger => ({
       reason,
@@ -61,6 +44,9 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
     const onBeforeExit = async (): Promise<void> => {
       if (phase !== "live") return; // beforeExit fires again after our work: run once.
       phase = "ending";
+      // Bun reports an unhandled rejection from the last tick only after beforeExit
+      // has fired; one timer turn lets it surface (as a crash) before the natural run.
+      if (runtime === "bun") await new Promise((resolve) => setTimeout(resolve, 0));
       const status = currentExitCode(proc);
       const result = await registry.runAwaited(trigger("natural", status));
       phase = "natural";
@@ -87,28 +73,32 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
       crash = { reason: rejection ? "rejection" : "exception", error };
     };
 
-    const terminate = (signal: string): void => {
-      const fallback = signalStatus(signal);
-      registry.detach();
-      // PID 1 ignores signals it has no handler for (a container without init),
-      // and Windows cannot raise them: exit with the shell's 128+n instead.
-      if (proc.platform === "win32" || proc.pid === 1) proc.exit(fallback);
-      proc.kill(proc.pid, signal);
-      setTimeout(() => proc.exit(fallback), RERAISE_GRACE_MS);
+    // Bun fires no monitor for an unhandled rejection and then tells `exit`
+    // listeners 0 although it ends with 1 (bun PR#38116). Only an
+    // `unhandledRejection` listener sees it, and any listener cancels Bun's own
+    // crash, so this one reproduces it: Bun's report, then status 1.
+    const onBunRejection = (error: unknown): void => {
+      if (proc.listenerCount("unhandledRejection") > 1) return; // the application handles it
+      crash = { reason: "rejection", error };
+      console.error(error);
+      proc.exit(1);
     };
 
-    const onSignal = async (signal: string): Promise<void> => {
-      if (signalled) return terminate(signal); // a second signal: stop now.
-      // Another listener means the application handles this signal itself.
-      if (applicationListeners(proc, signal) > 0) return;
-      signalled = true;
-      phase = "ending";
-      const code = signalStatus(signal);
-      const result = await registry.runAwaited(trigger("signal", code, { signal }));
-      if (result.exitRequested) return end(registry.finalStatus(result, code));
-      await flushStdio(proc, STDIO_FLUSH_LIMIT_MS);
-      terminate(signal);
-    };
+    const onSignal = signalHandler(
+      registry,
+      {
+        pid: proc.pid,
+        windows: proc.platform === "win32",
+        // Our own listener is one of them; signal-exit's are not the application's.
+        appOwns: (signal) => proc.listenerCount(signal) - 1 - signalExitListeners(proc) > 0,
+        kill: (pid, signal) => void proc.kill(pid, signal),
+        exit: (code) => proc.exit(code),
+        flush: drain,
+        end,
+        onRun: () => void (phase = "ending"),
+      },
+      runtime,
+    );
 
     // Bound per signal: a listener is never told which signal fired on every runtime.
     const signalListeners = exitSignals(proc.platform).map((signal) => {
@@ -119,6 +109,7 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
       ["beforeExit", onBeforeExit],
       ["exit", onExit],
       ["uncaughtExceptionMonitor", onCrash],
+      ...(runtime === "bun" ? [["unhandledRejection", onBunRejection] as const] : []),
       ...signalListeners,
     ];
     for (const [event, listener] of listeners) proc.on(event, listener);

@@ -1,7 +1,8 @@
 /**
  * The entry for hosts that no export condition names (and JSR's root): it
- * detects the runtime on first use and binds the matching adapter, else the
- * fallback. Bundlers that know their target take the `node` (or `deno`,
+ * detects the runtime on first use and binds the matching adapter (Node,
+ * Deno, Bun), else the fallback (browsers get their own adapter through the
+ * `browser` condition). Bundlers that know their target take the `node` (or `deno`,
  * `bun`, `browser`) condition instead and never load this detection.
  *
  * @example
@@ -16,16 +17,22 @@
 import { createApi } from "../src/api.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
+import type { Adapter } from "../src/adapter.ts";
+import { denoAdapter, getDeno } from "./_deno.ts";
 import { nodeLikeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
 
 export { clear, configure, count, unregister } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit = createApi(() => {
+function pick(): Adapter {
   const runtime = detectRuntime();
-  return runtime === "node" ? nodeLikeAdapter(getProcess()!, "node") : { runtime };
-});
+  if (runtime === "deno") return denoAdapter(getDeno()!);
+  if (runtime === "node" || runtime === "bun") return nodeLikeAdapter(getProcess()!, runtime);
+  return { runtime };
+}
+
+const api: Atexit = createApi(pick);
 
 /**
  * Registers a callback to run when the program ends, last in, first out, on

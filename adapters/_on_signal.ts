@@ -1,0 +1,71 @@
+// This module is browser compatible.
+
+// What every server runtime does on a termination signal, once its adapter
+// has said how to listen, kill and exit: run the callbacks (awaited, bounded),
+// then die by the same signal so the parent sees the true cause.
+import type { Trigger } from "../src/adapter.ts";
+import type { Registry } from "../src/registry.ts";
+import type { ProcessLike } from "./_process.ts";
+import { signalStatus } from "./_signals.ts";
+
+/** After re-raising, how long to wait for the signal to kill us before exiting with 128+n. */
+const RERAISE_GRACE_MS = 500;
+
+/** How an adapter's host is told to end. */
+export interface SignalHost {
+  readonly pid: number;
+  /** Windows cannot raise a signal on itself: exit with 128+n there. */
+  readonly windows: boolean;
+  /** Whether the application listens to `signal` itself (then it owns it). */
+  appOwns(signal: string): boolean;
+  kill(pid: number, signal: string): void;
+  exit(code: number): void;
+  /** Lets stdout and stderr drain before a forced end. */
+  flush(): Promise<void>;
+  /** Ends with `code` (after a flush), for `exit()` called during the run. */
+  end(code: number): Promise<void>;
+  /** Tells the adapter a terminal run has begun (its other paths change meaning). */
+  onRun(): void;
+}
+
+type SignalExitEmitter = { count?: unknown } | undefined;
+
+/**
+ * How many of `proc`'s listeners for `signal` belong to signal-exit.
+ * signal-exit (a dependency of many CLIs) acts on a signal only when every
+ * listener is its own; if atexit counted its listeners as the application's,
+ * each would wait for the other and Ctrl+C would do nothing. Both of its
+ * major versions publish how many instances are listening.
+ */
+export function signalExitListeners(proc: ProcessLike): number {
+  const v4 = (globalThis as Record<symbol, SignalExitEmitter>)[Symbol.for("signal-exit emitter")]?.count;
+  const v3 = (proc as { __signal_exit_emitter__?: SignalExitEmitter }).__signal_exit_emitter__?.count;
+  return (typeof v4 === "number" ? v4 : 0) + (typeof v3 === "number" ? v3 : 0);
+}
+
+/** Builds the one listener body shared by every signal (bound per signal by the caller). */
+export function signalHandler(registry: Registry, host: SignalHost, runtime: Trigger["runtime"]): (signal: string) => Promise<void> {
+  let signalled = false;
+
+  const terminate = (signal: string): void => {
+    const fallback = signalStatus(signal);
+    registry.detach();
+    // PID 1 ignores signals it has no handler for (a container without init):
+    // exit with the shell's 128+n instead, as on Windows.
+    if (host.windows || host.pid === 1) return host.exit(fallback);
+    host.kill(host.pid, signal);
+    setTimeout(() => host.exit(fallback), RERAISE_GRACE_MS);
+  };
+
+  return async (signal) => {
+    if (signalled) return terminate(signal); // a second signal: stop now.
+    if (host.appOwns(signal)) return;
+    signalled = true;
+    host.onRun();
+    const code = signalStatus(signal);
+    const result = await registry.runAwaited({ reason: "signal", code, signal, runtime, final: true });
+    if (result.exitRequested) return host.end(registry.finalStatus(result, code));
+    await host.flush();
+    terminate(signal);
+  };
+}

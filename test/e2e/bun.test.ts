@@ -1,0 +1,3 @@
+import { exitPathSuite } from "./exit-paths.ts";
+
+exitPathSuite("bun");
