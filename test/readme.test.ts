@@ -24,8 +24,20 @@ for (const match of readme.matchAll(/^(#+) (.+)$|^```(\w+)\n([\s\S]*?)^```$/gm))
   else samples.push({ heading, lang: match[3]!, code: match[4]! });
 }
 
-const expected: Record<string, { stdout: string[]; code: number }> = {
-  "Quick start": { stdout: ["working", "database closed (natural)", "logs flushed"], code: 0 },
+const deno = `${root}node_modules/.bin/deno`;
+const bun = `${root}node_modules/.bin/bun`;
+// "@atexit/atexit" (the JSR name) mapped to the sources JSR publishes.
+const denoArgs = ["run", "--import-map", `${root}test/fixtures/jsr-import-map.json`];
+
+const expected: Record<string, { stdout: string[]; code: number; command?: string; args?: string[] }> = {
+  "Node.js (npm install atexit)": { stdout: ["working", "database closed (natural)", "logs flushed"], code: 0 },
+  "Deno (deno add jsr:@atexit/atexit, or npm:atexit)": {
+    stdout: ["flushed on deno (natural)"],
+    code: 2,
+    command: deno,
+    args: denoArgs,
+  },
+  "Bun (bun add atexit)": { stdout: ["flushed on bun (natural)"], code: 0, command: bun },
   "register(callback, options?)": { stdout: ["true false", "this one runs"], code: 0 },
   "unregister(callback)": { stdout: ["2 0"], code: 0 },
   "exit(code?)": { stdout: ["saved"], code: 3 },
@@ -57,7 +69,8 @@ describe("README", () => {
       mkdirSync(scratch, { recursive: true });
       const file = `${scratch}/${sample.heading.replace(/\W+/g, "-")}.mjs`;
       writeFileSync(file, code);
-      const outcome = await runProgram(process.execPath, [file]);
+      const { command = process.execPath, args = [] } = expectation!;
+      const outcome = await runProgram(command, [...args, file]);
       expect(outcome.stderr).toBe("");
       expect(outcome.lines).toEqual(expectation!.stdout);
       expect(outcome.code).toBe(expectation!.code);

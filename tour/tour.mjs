@@ -1,12 +1,18 @@
-// `npm start`: drives a small program through every exit path on this
-// machine's Node.js and prints what happened on each. The program
-// (test/fixtures/node/paths.mjs) registers A, then an async B, then C; the
+// `npm start`: drives a small program through every exit path on Node.js,
+// Deno and Bun and prints what happened on each. The program
+// (test/fixtures/programs/paths.mjs) registers A, then an async B, then C; the
 // end-to-end tests assert exactly what this table shows.
 import { fileURLToPath } from "node:url";
 import { runProgram } from "../test/fixtures/run.mjs";
 import { scenarios } from "../test/fixtures/scenarios.mjs";
 
-const program = fileURLToPath(new URL("../test/fixtures/node/paths.mjs", import.meta.url));
+const here = (path) => fileURLToPath(new URL(path, import.meta.url));
+const program = here("../test/fixtures/programs/paths.mjs");
+const runtimes = [
+  { name: "node", command: process.execPath, args: [] },
+  { name: "deno", command: here("../node_modules/.bin/deno"), args: ["run"] },
+  { name: "bun", command: here("../node_modules/.bin/bun"), args: [] },
+];
 
 /** Which callbacks ran, in order (LIFO means C B A; some paths add one on top). */
 const order = (lines) =>
@@ -16,27 +22,31 @@ const order = (lines) =>
     .map((match) => match[1] ?? match[2] ?? match[3])
     .join(" ");
 
-const status = ({ code, signal }) => (signal ? `killed by ${signal}` : `exit ${code}`);
+const ending = ({ code, signal }) => (signal ? `killed by ${signal}` : `exit ${code}`);
 
-console.log(`atexit tour: Node.js ${process.version}, ${process.platform}`);
-console.log("A program registers A, then async B (100 ms), then C; each row ends it another way.\n");
+console.log(`atexit tour on ${process.platform}: Node.js ${process.version}, and Deno and Bun from node_modules`);
+console.log("A program registers A, then async B (100 ms), then C; each row ends it another way.");
+console.log("Each cell: the callbacks that ran, in order; whether async B finished; how the process ended.\n");
 
-const rows = [["exit path", "callbacks run", "async B finished", "ended with", "as expected"]];
+const rows = [["exit path", ...runtimes.map((runtime) => runtime.name)]];
 let failures = 0;
 for (const scenario of scenarios) {
-  const outcome = await runProgram(process.execPath, [program, ...scenario.args], { signals: scenario.signals });
-  const expected =
-    JSON.stringify(outcome.lines) === JSON.stringify(scenario.stdout) &&
-    outcome.code === scenario.code &&
-    outcome.signal === (scenario.signal ?? null);
-  if (!expected) failures++;
-  rows.push([
-    scenario.name,
-    order(outcome.lines) || "(none yet)",
-    outcome.lines.includes("B done") ? "yes" : "no",
-    status(outcome),
-    expected ? "yes" : "NO",
-  ]);
+  const row = [scenario.name];
+  for (const { name, command, args } of runtimes) {
+    if (scenario.only && !scenario.only.includes(name)) {
+      row.push("-");
+      continue;
+    }
+    const outcome = await runProgram(command, [...args, program, ...scenario.args], { signals: scenario.signals });
+    const expected =
+      JSON.stringify(outcome.lines) === JSON.stringify(scenario.stdout) &&
+      outcome.code === scenario.code &&
+      outcome.signal === (scenario.signal ?? null);
+    if (!expected) failures++;
+    const finished = outcome.lines.includes("B done") ? "B done" : outcome.lines.includes("B start") ? "B cut" : "B not run";
+    row.push(`${order(outcome.lines) || "none"}, ${finished}, ${ending(outcome)}${expected ? "" : "  (UNEXPECTED)"}`);
+  }
+  rows.push(row);
 }
 
 const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
@@ -49,12 +59,14 @@ console.log(`
 Notes:
 - Signals: callbacks are awaited, then the same signal is re-raised, so the parent
   sees the true cause of death (a shell shows 128+n: 130, 143, 129).
-- process.exit() and crashes cannot wait: callbacks run synchronously, so async B
-  starts but cannot finish. Use atexit's exit() when callbacks must be awaited.
+- process.exit(), Deno.exit() and crashes cannot wait: callbacks run synchronously,
+  so async B starts but is cut. Use atexit's exit() when callbacks must be awaited.
 - When the application listens to a signal itself, it owns it: atexit runs the
   callbacks at the real exit instead.
 - "second SIGINT": a second signal during the run ends the program at once.`);
 if (failures) {
-  console.log(`\n${failures} path(s) did not behave as expected.`);
+  console.log(`\n${failures} run(s) did not behave as the tests expect.`);
   process.exitCode = 1;
+} else {
+  console.log("\nEvery run behaved as the end-to-end tests expect.");
 }

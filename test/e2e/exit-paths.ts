@@ -6,9 +6,9 @@ import { scenarios } from "../fixtures/scenarios.mjs";
 import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
 
 export function exitPathSuite(id: RuntimeId): void {
-  const { command, args } = runtimes[id];
+  const { runtime, command, args } = runtimes[id];
   describe(`${id}: every exit path`, () => {
-    for (const scenario of scenarios.filter((s) => !s.only || s.only.includes(id))) {
+    for (const scenario of scenarios.filter((s) => !s.only || s.only.includes(runtime))) {
       test(scenario.name, async () => {
         const outcome = await runProgram(command, [...args, fixture("paths.mjs"), ...scenario.args], {
           signals: scenario.signals,

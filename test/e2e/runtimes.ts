@@ -2,15 +2,30 @@
 // program: Deno and Bun come from the npm packages (node_modules/.bin).
 import { fileURLToPath } from "node:url";
 
-export type RuntimeId = "node" | "deno" | "bun";
+export type RuntimeId = "node" | "deno" | "bun" | "deno-source";
 
-const bin = (name: string): string => fileURLToPath(new URL(`../../node_modules/.bin/${name}`, import.meta.url));
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+const bin = (name: string): string => here(`../../node_modules/.bin/${name}`);
 
-/** The command and the arguments before the program, per runtime. Deno runs with no permission flags. */
-export const runtimes: Record<RuntimeId, { command: string; args: string[] }> = {
-  node: { command: process.execPath, args: [] },
-  deno: { command: bin("deno"), args: ["run"] },
-  bun: { command: bin("bun"), args: [] },
+interface Runtime {
+  /** The runtime the program runs on (what scenarios are filtered by). */
+  readonly runtime: "node" | "deno" | "bun";
+  readonly command: string;
+  /** Arguments before the program. Deno runs with no permission flags. */
+  readonly args: string[];
+}
+
+export const runtimes: Record<RuntimeId, Runtime> = {
+  node: { runtime: "node", command: process.execPath, args: [] },
+  // `import "atexit"` through node_modules: the npm package, by its `deno` condition.
+  deno: { runtime: "deno", command: bin("deno"), args: ["run"] },
+  bun: { runtime: "bun", command: bin("bun"), args: [] },
+  // `import "atexit"` mapped to the TypeScript sources: what JSR publishes (deno.json exports).
+  "deno-source": {
+    runtime: "deno",
+    command: bin("deno"),
+    args: ["run", "--import-map", here("../fixtures/jsr-import-map.json")],
+  },
 };
 
-export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/node/${name}`, import.meta.url));
+export const fixture = (name: string): string => here(`../fixtures/programs/${name}`);
