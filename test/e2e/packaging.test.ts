@@ -179,6 +179,15 @@ describe("packaging", () => {
     expect(status(outcome)).toEqual({ code: 0, signal: null });
   });
 
+  test("the Deno and Bun adapters loaded by Node refuse with an error naming both runtimes", async () => {
+    const outcome = await node(fixture("wrong-runtime-adapters.mjs"));
+    const [deno, bun, ...rest] = outcome.lines;
+    expect(deno).toMatch(/^error true \[atexit\] atexit\/adapters\/deno is for Deno, but this program runs on Node\.js/);
+    expect(bun).toMatch(/^error true \[atexit\] atexit\/adapters\/bun is for Bun, but this program runs on Node\.js/);
+    expect(rest).toEqual([zeros]);
+    expect(status(outcome)).toEqual({ code: 0, signal: null });
+  });
+
   test("import adds no listener or registry; register adds one per event, unregister removes them", async () => {
     const outcome = await node(fixture("import-only.mjs"));
     expect(outcome.lines).toEqual([
