@@ -4,7 +4,7 @@
 // uncaught error (deno#3603), so those paths have listeners of their own.
 import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
-import { signalExitListeners, signalHandler } from "./_on_signal.ts";
+import { endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
 import { flushStdio, getProcess } from "./_process.ts";
 
 /** The parts of the `Deno` global atexit touches (no `@types/deno` needed). */
@@ -41,8 +41,7 @@ export function denoAdapter(deno: DenoLike): Adapter {
   const install = (registry: Registry): void => {
     // "natural" once the beforeunload run is over: `unload` then is the natural end.
     let phase: "live" | "ending" | "natural" = "live";
-    const trigger = (reason: Trigger["reason"], code: number, error?: unknown): Trigger =>
-      error === undefined ? { reason, code, runtime: "deno", final: true } : { reason, code, error, runtime: "deno", final: true };
+    const status: StatusHost = { get: () => deno.exitCode, set: (code) => void (deno.exitCode = code) };
 
     // Natural end. Cancelling beforeunload once keeps the event loop going while
     // the callbacks are awaited; Deno fires it again when the loop is empty, and
@@ -51,31 +50,20 @@ export function denoAdapter(deno: DenoLike): Adapter {
       if (phase !== "live") return;
       phase = "ending";
       event.preventDefault();
-      void (async () => {
-        const status = deno.exitCode;
-        const result = await registry.runAwaited(trigger("natural", status));
-        phase = "natural";
-        const final = registry.finalStatus(result, status);
-        if (result.exitRequested) return end(final);
-        if (final !== status) deno.exitCode = final;
-      })();
+      void naturalEnd(registry, "deno", status, end).finally(() => (phase = "natural"));
     };
 
     // Deno.exit(), process.exit() and the natural end all pass here, synchronously:
     // `unload` on the main thread, node:process `exit` too (the only event a
     // node:worker_threads worker gets when it ends: no beforeunload there).
-    const onUnload = (): void => {
-      const code = deno.exitCode;
-      const result = registry.runNow(trigger(phase === "natural" ? "natural" : "exit", code));
-      const final = registry.finalStatus(result, code);
-      if (final !== code) deno.exitCode = final;
-    };
+    const onUnload = (): void =>
+      endNow(registry, { reason: phase === "natural" ? "natural" : "exit", runtime: "deno", final: true }, status);
 
     // An uncaught error or rejection ends Deno with 1 and its own report, and no
     // `unload`: run the callbacks here, unless the application cancelled the event.
     const onCrash = (reason: Crash["reason"], event: Event, error: unknown): void => {
       if (event.defaultPrevented) return;
-      registry.runNow(trigger(reason, 1, error));
+      registry.runNow({ reason, code: 1, error, runtime: "deno", final: true });
     };
     const onError = (event: Event): void => onCrash("exception", event, (event as ErrorEvent).error);
     const onRejection = (event: Event): void => onCrash("rejection", event, (event as PromiseRejectionEvent).reason);

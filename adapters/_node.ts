@@ -3,7 +3,7 @@
 import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import { currentExitCode, flushBunStdio, flushStdio, type ProcessLike } from "./_process.ts";
-import { signalExitListeners, signalHandler } from "./_on_signal.ts";
+import { endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
 import { exitSignals } from "./_signals.ts";
 
 /** How long a forced end waits for stdout/stderr to drain into a pipe. */
@@ -31,37 +31,26 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
     // during that run it can only come from process.exit() in a callback.
     let phase: "live" | "ending" | "natural" = "live";
 
-    const trigger = (reason: Trigger["reason"], code: number, extra?: Partial<Trigger>): Trigger => ({
-      reason,
-      code,
-      runtime,
-      final: true,
-      ...extra,
-    });
+    const setCode = (code: number): void => void (proc.exitCode = code);
 
-    // Natural end: the loop is empty. Await the callbacks, then let the program
-    // end by itself (a forced exit would cut other listeners' beforeExit work).
+    // Natural end: the loop is empty.
     const onBeforeExit = async (): Promise<void> => {
       if (phase !== "live") return; // beforeExit fires again after our work: run once.
       phase = "ending";
       // Bun reports an unhandled rejection from the last tick only after beforeExit
       // has fired; one timer turn lets it surface (as a crash) before the natural run.
       if (runtime === "bun") await new Promise((resolve) => setTimeout(resolve, 0));
-      const status = currentExitCode(proc);
-      const result = await registry.runAwaited(trigger("natural", status));
-      phase = "natural";
-      const final = registry.finalStatus(result, status);
-      if (result.exitRequested) return end(final);
-      if (final !== status) proc.exitCode = final;
+      await naturalEnd(registry, runtime, { get: () => currentExitCode(proc), set: setCode }, end).finally(
+        () => (phase = "natural"),
+      );
     };
 
     // Every end passes here last, synchronously: process.exit(), a crash, or the
     // natural end after beforeExit (then usually with nothing left to run).
     const onExit = (code: number): void => {
       const reason = crash?.reason ?? (phase === "natural" ? "natural" : "exit");
-      const result = registry.runNow(trigger(reason, code, crash && { error: crash.error }));
-      const final = registry.finalStatus(result, code);
-      if (final !== code) proc.exitCode = final;
+      const status: StatusHost = { get: () => code, set: setCode };
+      endNow(registry, { reason, runtime, final: true, ...(crash && { error: crash.error }) }, status);
     };
 
     // The monitor observes an uncaught error without changing Node's handling.

@@ -1,8 +1,9 @@
 // This module is browser compatible.
 
-// What every server runtime does on a termination signal, once its adapter
-// has said how to listen, kill and exit: run the callbacks (awaited, bounded),
-// then die by the same signal so the parent sees the true cause.
+// The exit paths every server runtime shares, once its adapter has said how to
+// listen, read and set the status, kill and exit: the awaited natural end, the
+// synchronous end, and a termination signal (run the callbacks, then die by the
+// same signal so the parent sees the true cause).
 import type { Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import type { ProcessLike } from "./_process.ts";
@@ -68,4 +69,36 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
     await host.flush();
     terminate(signal);
   };
+}
+
+/** How an adapter reads and sets the status its runtime will end with. */
+export interface StatusHost {
+  get(): number;
+  set(code: number): void;
+}
+
+/**
+ * The natural end: await the callbacks, then let the program end by itself
+ * (a forced exit would cut other listeners' pending work), keeping the
+ * status, unless a callback called `exit()`.
+ */
+export async function naturalEnd(
+  registry: Registry,
+  runtime: Trigger["runtime"],
+  status: StatusHost,
+  end: (code: number) => Promise<void>,
+): Promise<void> {
+  const code = status.get();
+  const result = await registry.runAwaited({ reason: "natural", code, runtime, final: true });
+  const final = registry.finalStatus(result, code);
+  if (result.exitRequested) return end(final);
+  if (final !== code) status.set(final);
+}
+
+/** A synchronous end (an explicit exit, a crash): the callbacks left run now, in the runtime's last event. */
+export function endNow(registry: Registry, trigger: Trigger, status: StatusHost): void {
+  const code = status.get();
+  const result = registry.runNow({ ...trigger, code });
+  const final = registry.finalStatus(result, code);
+  if (final !== code) status.set(final);
 }
