@@ -23,6 +23,9 @@ export interface RunResult {
 interface Entry extends StackNode {
   readonly callback: ExitCallback;
   readonly timeout: number | undefined;
+  readonly once: boolean;
+  /** Registration order, to link entries back in it after a run. */
+  readonly seq: number;
   readonly stack: Stack;
   /** The run under way when it was registered, if any. */
   readonly addedIn: Run | undefined;
@@ -37,8 +40,14 @@ interface Run {
   readonly code: number | undefined;
   /** Callbacks that already ran in this run: one registering itself again is deferred (no loop). */
   readonly ran: Set<ExitCallback>;
-  /** Popped newest first. */
   readonly deferred: Entry[];
+  /**
+   * Whether callbacks stay registered after they run: a browser page that is
+   * hidden may come back, and then its next hide runs them again.
+   */
+  readonly keep: boolean;
+  /** With `keep`: the callbacks that ran, to link back. */
+  readonly kept: Entry[];
   exitRequested: boolean;
   failed: boolean;
   exitCode: number | undefined;
@@ -97,6 +106,7 @@ export class Registry {
   #last = new Stack();
   #byCallback = new Map<ExitCallback, Set<Entry>>();
   #size = 0;
+  #seq = 0;
   #hooked: Adapter | undefined;
   #run: Run | undefined;
 
@@ -121,6 +131,8 @@ export class Registry {
     const entry: Entry = {
       callback,
       timeout: options.timeout,
+      once: options.once ?? false,
+      seq: this.#seq++,
       stack,
       addedIn: this.#run,
       active: false,
@@ -209,7 +221,7 @@ export class Registry {
   runAwaited(trigger: Trigger): Promise<RunResult> {
     const current = this.#run;
     if (current) return current.promise ?? Promise.resolve(this.#result(current));
-    const run = this.#begin(trigger);
+    const run = this.#begin(trigger, false);
     run.promise = (async () => {
       // Let `run.promise` be set before the first callback starts, so a call made from it joins.
       await undefined;
@@ -239,11 +251,12 @@ export class Registry {
    * event, a page being hidden). Promises they return are not awaited. Called
    * while a run is under way, it carries on with the callbacks that have not
    * run yet, so nothing is lost when a callback ends the program or a host
-   * nests one exit event inside another.
+   * nests one exit event inside another. With `keep`, callbacks (but `once`
+   * ones) stay registered, in their order, for the next run.
    */
-  runNow(trigger: Trigger): RunResult {
+  runNow(trigger: Trigger, keep = false): RunResult {
     const outer = this.#run;
-    const run = outer ?? this.#begin(trigger);
+    const run = outer ?? this.#begin(trigger, keep);
     try {
       for (let entry = this.#next(run); entry; entry = this.#next(run)) {
         this.#call(entry, run, trigger, neverAborts);
@@ -260,12 +273,14 @@ export class Registry {
     return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
   }
 
-  #begin(trigger: Trigger): Run {
+  #begin(trigger: Trigger, keep: boolean): Run {
     const run: Run = {
       startedAt: now(),
       code: trigger.code,
       ran: new Set(),
       deferred: [],
+      keep,
+      kept: [],
       exitRequested: false,
       failed: false,
       exitCode: undefined,
@@ -278,7 +293,10 @@ export class Registry {
   #end(run: Run): void {
     if (this.#run !== run) return;
     this.#run = undefined;
-    for (const entry of run.deferred.reverse()) if (entry.active) entry.stack.push(entry);
+    // Back in registration order (a callback registered during the run ran,
+    // and was popped, before older ones).
+    const back = [...run.kept, ...run.deferred].filter((entry) => entry.active);
+    for (const entry of back.sort((a, b) => a.seq - b.seq)) entry.stack.push(entry);
     if (this.#size === 0) this.detach();
   }
 
@@ -293,7 +311,8 @@ export class Registry {
         continue;
       }
       run.ran.add(entry.callback);
-      this.#retire(entry);
+      if (run.keep && !entry.once) run.kept.push(entry);
+      else this.#retire(entry);
       return entry;
     }
   }

@@ -7,7 +7,9 @@
  * - `exit`: an explicit exit (`exit()`, `process.exit()`, `Deno.exit()`).
  * - `signal`: a termination signal (`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGBREAK`).
  * - `exception` / `rejection`: the program is crashing on an uncaught error.
- * - `hidden` / `pagehide`: a browser page is being hidden or left.
+ * - `hidden` / `pagehide`: a browser page is being hidden or left (`hidden`
+ *   also covers a page being frozen).
+ * - `beforeunload`: a browser page is about to be left, where that listener was opted into.
  * - `manual`: {@linkcode Atexit.runHandlers} was called.
  */
 export type ExitReason =
@@ -18,6 +20,7 @@ export type ExitReason =
   | "rejection"
   | "hidden"
   | "pagehide"
+  | "beforeunload"
   | "manual";
 
 /** The host a callback runs in. */
@@ -68,6 +71,11 @@ export interface RegisterOptions {
   readonly last?: boolean;
   /** Remove the registration when this signal aborts; an aborted signal registers nothing. */
   readonly signal?: AbortSignal;
+  /**
+   * Run at most once. Only browsers run callbacks more than once (at every
+   * hide of a page that comes back); elsewhere a run always consumes them.
+   */
+  readonly once?: boolean;
 }
 
 /**

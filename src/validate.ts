@@ -58,16 +58,18 @@ function isAbortSignal(value: unknown): value is AbortSignal {
   );
 }
 
-const registerKeys = ["timeout", "last", "signal"] as const;
+const registerKeys = ["timeout", "last", "signal", "once"] as const;
 
 export function checkRegisterOptions(options: unknown): RegisterOptions {
   if (options === undefined) return {};
   assertOptionsObject("register", options);
   assertKnownKeys("register", options, registerKeys);
-  const { timeout, last, signal } = options;
+  const { timeout, last, signal, once } = options;
   if (timeout !== undefined) assertDuration("register", "timeout", timeout);
-  if (last !== undefined && typeof last !== "boolean") {
-    throw new TypeError(`[atexit] register() option "last" must be a boolean, got ${describe(last)}`);
+  for (const [name, value] of [["last", last], ["once", once]] as const) {
+    if (value !== undefined && typeof value !== "boolean") {
+      throw new TypeError(`[atexit] register() option "${name}" must be a boolean, got ${describe(value)}`);
+    }
   }
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`[atexit] register() option "signal" must be an AbortSignal, got ${describe(signal)}`);

@@ -1237,3 +1237,75 @@ describe("createApi with a fake adapter", () => {
     expect(adapter.end).toHaveBeenCalledWith(1);
   });
 });
+
+describe("Registry: runs that keep callbacks (browsers: a page may be hidden again)", () => {
+  const hidden: Trigger = { reason: "hidden", runtime: "browser", final: false };
+
+  test("callbacks run LIFO, stay registered in their order, and run again next time", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "L"), { last: true });
+    add(logger(log, "a"));
+    add(logger(log, "b"));
+    registry.runNow(hidden, true);
+    expect(registry.size).toBe(3);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["b", "a", "L", "b", "a", "L"]);
+  });
+
+  test("`once` callbacks run in the first run only", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(logger(log, "once"), { once: true });
+    registry.runNow(hidden, true);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["once", "a", "a"]);
+    expect(registry.size).toBe(1);
+  });
+
+  test("a trigger nested inside a callback carries on, and nothing runs twice or is lost", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(logger(log, "b"));
+    add(() => {
+      log.push("c");
+      registry.runNow({ ...hidden, reason: "pagehide", final: true }, true);
+      log.push("c after nested");
+    });
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["c", "b", "a", "c after nested"]);
+    log.length = 0;
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["c", "b", "a", "c after nested"]);
+  });
+
+  test("a callback registered during the run runs and is kept, in registration order", () => {
+    const { registry, log, add } = setup();
+    const late = logger(log, "late");
+    add(logger(log, "a"));
+    add(() => {
+      log.push("b");
+      if (registry.size === 2) add(late);
+    });
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["b", "late", "a"]);
+    log.length = 0;
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["late", "b", "a"]);
+  });
+
+  test("a callback unregistered during the run does not run and is not linked back", () => {
+    const { registry, log, add } = setup();
+    const off = add(logger(log, "a"));
+    add(() => {
+      log.push("b");
+      off();
+    });
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["b"]);
+    const offB = add(logger(log, "c"));
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["b", "c", "b"]);
+    expect(offB()).toBe(true);
+    expect(registry.size).toBe(1);
+  });
+});

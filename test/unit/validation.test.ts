@@ -88,7 +88,7 @@ describe("register()", () => {
     expectError(
       thrown(() => api.register(fn, loose({ timeOut: 5 }))),
       TypeError,
-      '[atexit] register() got an unknown option "timeOut" (known: timeout, last, signal)',
+      '[atexit] register() got an unknown option "timeOut" (known: timeout, last, signal, once)',
     );
   });
 
