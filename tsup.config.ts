@@ -7,6 +7,8 @@ const config: Options = {
     "adapters/node": "adapters/node.ts",
     "adapters/bun": "adapters/bun.ts",
     "adapters/deno": "adapters/deno.ts",
+    "adapters/browser": "adapters/browser.ts",
+    beacon: "src/beacon.ts",
     "adapters/fallback": "adapters/fallback.ts",
     "adapters/auto": "adapters/auto.ts",
   },

@@ -1,8 +1,7 @@
 /**
  * The entry for hosts that no export condition names (and JSR's root): it
  * detects the runtime on first use and binds the matching adapter (Node,
- * Deno, Bun), else the fallback (browsers get their own adapter through the
- * `browser` condition). Bundlers that know their target take the `node` (or `deno`,
+ * Deno, Bun, browsers and their workers), else the fallback. Bundlers that know their target take the `node` (or `deno`,
  * `bun`, `browser`) condition instead and never load this detection.
  *
  * @example
@@ -18,6 +17,7 @@ import { createApi } from "../src/api.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
 import type { Adapter } from "../src/adapter.ts";
+import { browserAdapter } from "./_browser.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
 import { nodeLikeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
@@ -29,6 +29,7 @@ function pick(): Adapter {
   const runtime = detectRuntime();
   if (runtime === "deno") return denoAdapter(getDeno()!);
   if (runtime === "node" || runtime === "bun") return nodeLikeAdapter(getProcess()!, runtime);
+  if (runtime === "browser" || runtime === "worker") return browserAdapter();
   return { runtime };
 }
 

@@ -25,7 +25,8 @@ describe("entry points", () => {
     for (const [path, source] of Object.entries<string>(deno.exports)) {
       if (path === ".") continue; // the root is the detecting entry on JSR; npm picks by condition
       const built = pkg.exports[path].import.default as string;
-      expect(built.replace(/^\.\/dist\//, "./").replace(/\.js$/, ".ts")).toBe(source);
+      const name = built.replace(/^\.\/dist\//, "").replace(/\.js$/, "");
+      expect(`./${entries[name]}`, path).toBe(source);
     }
     expect(deno.exports["."]).toBe("./adapters/auto.ts");
     expect(pkg.exports["."].import.default).toBe("./dist/adapters/auto.js");

@@ -1,0 +1,86 @@
+// The browser event mapping, shared by the `browser` entry and the
+// run-time-detecting entry. Private: not exported. In a browser an exit is a
+// phase, not a door: a hidden page may come back, so callbacks stay
+// registered and run again at the next hide. Nothing here touches `window` or
+// `document` until the first registration, so the module loads in workers and
+// during server-side rendering.
+import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
+import { detectRuntime } from "../src/detect.ts";
+import type { Registry } from "../src/registry.ts";
+import type { ExitReason } from "../src/types.ts";
+
+type Dispatch = (reason: ExitReason, final: boolean) => void;
+
+/** The installed adapter's trigger, for the opt-in `beforeunload` listener. */
+let dispatch: Dispatch | undefined;
+
+/**
+ * Builds the browser adapter. Hosts without a document (workers) get no
+ * listeners: their callbacks run through `exit()` and `runHandlers()`.
+ */
+export function browserAdapter(): Adapter {
+  const runtime = detectRuntime() === "browser" ? "browser" : "worker";
+  if (runtime !== "browser") return defineAdapter({ runtime });
+  let uninstall: (() => void) | undefined;
+
+  const install = (registry: Registry): void => {
+    // One run per hide episode, whichever of visibilitychange, pagehide and
+    // freeze comes first; the next episode starts when the page is shown again.
+    let latched = false;
+    let episode: Trigger = { reason: "hidden", runtime: "browser", final: false };
+    const run: Dispatch = (reason, final) => {
+      // Firefox, closing a tab, dispatches visibilitychange inside a pagehide
+      // callback's sendBeacon() and never returns to the outer handler: a
+      // trigger during the run carries on with the callbacks not run yet, told
+      // what the run was told (the page is still being closed).
+      if (registry.running) return void registry.runNow(episode, true);
+      if (latched) return;
+      latched = true;
+      episode = { reason, runtime: "browser", final };
+      registry.runNow(episode, true);
+    };
+    const rearm = (): void => void (latched = false);
+
+    const onVisibility = (): void => {
+      if (document.visibilityState === "hidden") run("hidden", false);
+      else rearm();
+    };
+    // `persisted`: the page enters the back/forward cache and may be restored.
+    const onPageHide = (event: Event): void => run("pagehide", !(event as PageTransitionEvent).persisted);
+    const onPageShow = (event: Event): void => {
+      if ((event as PageTransitionEvent).persisted) rearm();
+    };
+    // Chromium freezes hidden pages it may later discard without another event.
+    const onFreeze = (): void => run("hidden", false);
+
+    // Capture phase: the page's own handlers cannot stop propagation before us.
+    // Never `unload` (it blocks the back/forward cache and Chrome no longer fires
+    // it), and `beforeunload` only on request (see enableBeforeUnload).
+    const listeners = [
+      [document, "visibilitychange", onVisibility],
+      [document, "freeze", onFreeze],
+      [document, "resume", rearm],
+      [globalThis, "pagehide", onPageHide],
+      [globalThis, "pageshow", onPageShow],
+    ] as const;
+    for (const [target, event, listener] of listeners) target.addEventListener(event, listener, true);
+    dispatch = run;
+    uninstall = () => {
+      for (const [target, event, listener] of listeners) target.removeEventListener(event, listener, true);
+      dispatch = uninstall = undefined;
+    };
+  };
+
+  return defineAdapter({ runtime, install, uninstall: () => uninstall?.() });
+}
+
+/**
+ * Adds a `beforeunload` trigger (opt-in) and returns the function that removes it.
+ * It fires earlier than `pagehide` on desktop, but never on iOS, and while it
+ * is listened to Firefox keeps the page out of the back/forward cache.
+ */
+export function listenBeforeUnload(): () => void {
+  const onBeforeUnload = (): void => dispatch?.("beforeunload", false);
+  addEventListener("beforeunload", onBeforeUnload, true);
+  return () => removeEventListener("beforeunload", onBeforeUnload, true);
+}

@@ -1,0 +1,178 @@
+// This module is browser compatible.
+
+/**
+ * Delivery for data that must leave with the page: `sendBeacon` first, then
+ * `fetch(..., { keepalive: true })` while the page's keepalive budget allows,
+ * in chunks that each fit. On servers (Node, Deno, Bun) the same call is an
+ * ordinary fetch bounded by a timeout, for the awaited exit paths.
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit";
+ * import { sendOnExit } from "atexit/beacon";
+ *
+ * const events: object[] = [];
+ * register(() => {
+ *   void sendOnExit("/analytics", events.splice(0));
+ * });
+ * ```
+ *
+ * @module
+ */
+
+/** Options for {@linkcode sendOnExit}. */
+export interface SendOptions {
+  /**
+   * Largest body of one request, in bytes (default 60,000: under the 64 KiB a
+   * page may have in flight with keepalive, with room for headers).
+   */
+  readonly maxChunkBytes?: number;
+  /**
+   * The body's type. Default `text/plain;charset=UTF-8`: a CORS-safelisted type,
+   * so a beacon to another origin needs no preflight (which it could not do).
+   */
+  readonly contentType?: string;
+  /** How long to keep trying (browsers) or waiting for the server (servers), in ms. Default 5000. */
+  readonly timeout?: number;
+}
+
+/** What {@linkcode sendOnExit} did with the payload. */
+export interface SendResult {
+  /** How many requests the payload was split into. */
+  readonly chunks: number;
+  /** How each request that left (or was queued to leave) went: in order. */
+  readonly via: ReadonlyArray<"beacon" | "keepalive" | "fetch">;
+  /** The chunk bodies that could not be queued or sent in time. */
+  readonly unsent: readonly string[];
+}
+
+/** What the Fetch standard lets one page have in flight with keepalive (and beacons): 64 KiB. */
+export const KEEPALIVE_BUDGET = 65_536;
+
+// Bytes of keepalive fetches started by this module and not settled yet: the
+// browser refuses any that would take the page over its budget.
+let inFlight = 0;
+
+const size = (body: string): number => new TextEncoder().encode(body).byteLength;
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Serializes `data` and splits it into bodies of at most `max` bytes. An array
+ * is split between its items (each body is a JSON array); anything else is one
+ * body. An item too large for any body is still returned on its own, and will
+ * be reported unsent.
+ */
+export function chunk(data: unknown, max: number): string[] {
+  if (!Array.isArray(data)) return [typeof data === "string" ? data : JSON.stringify(data)];
+  const bodies: string[] = [];
+  let items: string[] = [];
+  let bytes = 2; // "[" and "]"
+  for (const item of data) {
+    const json = JSON.stringify(item) ?? "null";
+    const cost = size(json) + (items.length ? 1 : 0);
+    if (items.length && bytes + cost > max) {
+      bodies.push(`[${items.join(",")}]`);
+      items = [];
+      bytes = 2;
+    }
+    bytes += size(json) + (items.length ? 1 : 0);
+    items.push(json);
+  }
+  if (items.length || bodies.length === 0) bodies.push(`[${items.join(",")}]`);
+  return bodies;
+}
+
+type Navigatorish = { sendBeacon?: (url: string, data: Blob) => boolean };
+
+/** Hands one body to the browser as a beacon; false if it would not take it (over its quota). */
+function beacon(url: string, body: string, type: string): boolean {
+  const navigator = (globalThis as { navigator?: Navigatorish }).navigator;
+  return navigator?.sendBeacon?.(url, new Blob([body], { type })) ?? false;
+}
+
+/**
+ * Sends one body with a keepalive fetch, so it survives the page. Resolves
+ * true once the server answered, false if the browser refused it (the page's
+ * keepalive budget, shared with beacons, is spent) or the request failed.
+ */
+async function keepalive(url: string, body: string, type: string): Promise<boolean> {
+  const bytes = size(body);
+  inFlight += bytes;
+  try {
+    await fetch(url, { method: "POST", body, keepalive: true, headers: { "content-type": type } });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    inFlight -= bytes;
+  }
+}
+
+/**
+ * Sends `data` to `url` so that it survives the page (or process) ending.
+ *
+ * In a browser every chunk that fits is queued synchronously, before this
+ * returns, so it is safe in a `register` callback, where nothing is awaited.
+ * Chunks over the page's keepalive budget are retried while the page lives
+ * (a hidden page does; a closed one does not) until `timeout`. On servers each
+ * chunk is POSTed with `fetch`, one after another, within `timeout`.
+ *
+ * @example
+ * ```ts
+ * import { sendOnExit } from "atexit/beacon";
+ *
+ * const result = await sendOnExit("http://127.0.0.1:9/log", [{ event: "bye" }]);
+ * console.log(result.unsent.length === 0 ? "delivered" : "some left behind");
+ * ```
+ */
+export async function sendOnExit(target: string | URL, data: unknown, options: SendOptions = {}): Promise<SendResult> {
+  const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = options;
+  if (typeof target !== "string" && !(target instanceof URL)) {
+    throw new TypeError(`[atexit] sendOnExit() expects a URL, got ${target === null ? "null" : typeof target}`);
+  }
+  const url = String(target);
+  const bodies = chunk(data, maxChunkBytes);
+  const via: SendResult["via"][number][] = [];
+  const unsent: string[] = [];
+  const browser = typeof document !== "undefined";
+
+  if (!browser) {
+    const deadline = AbortSignal.timeout(timeout);
+    for (const body of bodies) {
+      try {
+        const response = await fetch(url, { method: "POST", body, headers: { "content-type": contentType }, signal: deadline });
+        if (response.ok) via.push("fetch");
+        else unsent.push(body);
+      } catch {
+        unsent.push(body);
+      }
+    }
+    return { chunks: bodies.length, via, unsent };
+  }
+
+  // Synchronous first pass: whatever the browser takes now leaves with the page
+  // (beacons, then keepalive fetches while this module's own count allows).
+  const waiting: string[] = [];
+  const started: Array<Promise<void>> = [];
+  for (const body of bodies) {
+    const bytes = size(body);
+    if (bytes > KEEPALIVE_BUDGET) unsent.push(body); // no page may ever have this much in flight
+    else if (waiting.length === 0 && beacon(url, body, contentType)) via.push("beacon");
+    else if (waiting.length === 0 && inFlight + bytes <= KEEPALIVE_BUDGET) {
+      via.push("keepalive");
+      started.push(keepalive(url, body, contentType).then((ok) => void (ok || waiting.push(body))));
+    } else waiting.push(body);
+  }
+  // The rest one by one, as the budget frees up, while the page lives (a hidden
+  // page does; a closed one does not).
+  const endsAt = Date.now() + timeout;
+  while (waiting.length && Date.now() < endsAt) {
+    await Promise.race([Promise.all(started), sleep(50)]);
+    const body = waiting[0]!;
+    if (await keepalive(url, body, contentType)) {
+      via.push("keepalive");
+      waiting.shift();
+    }
+  }
+  return { chunks: bodies.length, via, unsent: [...unsent, ...waiting] };
+}

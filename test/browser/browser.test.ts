@@ -1,0 +1,157 @@
+// atexit in real browsers: Debian's Chromium and Firefox ESR, headless, driven
+// by puppeteer-core (never a downloaded browser). Each case loads the page,
+// makes the browser hide or leave it, and asserts what the server received.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { startServer, type BeaconServer } from "./server.ts";
+
+const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
+
+const browsers = [
+  {
+    name: "chromium",
+    executablePath: "/usr/bin/chromium",
+    launch: {
+      browser: "chrome" as const,
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        // This machine has no network beyond loopback: keep Chromium from calling out.
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  { name: "firefox", executablePath: "/usr/bin/firefox-esr", launch: { browser: "firefox" as const } },
+];
+
+async function bundle(entry: string): Promise<string> {
+  const result = await build({
+    entryPoints: [here(entry)],
+    bundle: true,
+    write: false,
+    format: "esm",
+    platform: "browser",
+    target: "es2022",
+    logLevel: "silent",
+  });
+  return result.outputFiles[0]!.text;
+}
+
+let server: BeaconServer;
+let serial = 0;
+
+beforeAll(async () => {
+  const html = (script: string) => `<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="${script}"></script>`;
+  server = await startServer({
+    "/page.html": html("/page.js"),
+    "/other.html": "<!doctype html><title>other</title><p>another page",
+    "/page.js": await bundle("./page.ts"),
+    "/worker.js": await bundle("./worker.ts"),
+  });
+});
+afterAll(() => server?.close());
+
+/** Polls the server until `count` bodies arrived for `id` (or a few seconds passed). */
+async function received(id: string, count: number): Promise<unknown[]> {
+  for (let waited = 0; waited < 5000 && server.received(id).length < count; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  // A little longer, so that a duplicate delivery would be seen too.
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  return server.received(id);
+}
+
+const labels = (bodies: unknown[]) => bodies.map((body) => (body as { label: string }).label);
+
+for (const spec of browsers) {
+  describe.skipIf(!existsSync(spec.executablePath))(spec.name, () => {
+    let browser: Browser;
+    let profile: string;
+
+    beforeAll(async () => {
+      profile = mkdtempSync(join(tmpdir(), `atexit-${spec.name}-`));
+      browser = await puppeteer.launch({ ...spec.launch, executablePath: spec.executablePath, headless: true, userDataDir: profile });
+      // A tab that stays open: closing a browser's last tab closes its window
+      // (Firefox then skips the page's lifecycle events).
+      await browser.newPage();
+    }, 60_000);
+    afterAll(async () => {
+      await browser?.close();
+      rmSync(profile, { recursive: true, force: true });
+    });
+
+    /** Opens the page for `name` in a new tab and waits until it has registered its callbacks. */
+    async function open(name: string): Promise<{ page: Page; id: string }> {
+      const id = `${spec.name}-${name}-${++serial}`;
+      const page = await browser.newPage();
+      await page.goto(`${server.origin}/page.html?case=${name}&id=${id}`);
+      await page.waitForFunction(() => document.title === "ready");
+      return { page, id };
+    }
+
+    test("navigating to another page runs the callbacks, LIFO", async () => {
+      const { page, id } = await open("order");
+      await page.goto(`${server.origin}/other.html`);
+      const bodies = await received(id, 3);
+      expect(labels(bodies)).toEqual(["C", "B", "A"]);
+      expect(bodies[0]).toMatchObject({ reason: "pagehide", awaited: false });
+      await page.close();
+    });
+
+    test("closing the page runs the callbacks, LIFO, once", async () => {
+      const { page, id } = await open("order");
+      await page.close({ runBeforeUnload: false });
+      const bodies = await received(id, 3);
+      expect(labels(bodies)).toEqual(["C", "B", "A"]);
+    });
+
+    test("the page becoming hidden runs them (not final), and again after it is shown and hidden again", async () => {
+      const { page, id } = await open("order");
+      const front = await browser.newPage(); // in front: the first page is hidden
+      expect(labels(await received(id, 3))).toEqual(["C", "B", "A"]);
+      expect(server.received(id)[0]).toMatchObject({ reason: "hidden", final: false });
+      await page.bringToFront();
+      await page.waitForFunction(() => document.visibilityState === "visible");
+      await front.bringToFront();
+      expect(labels(await received(id, 6))).toEqual(["C", "B", "A", "C", "B", "A"]);
+      await front.close();
+      await page.close();
+    });
+
+    test("a throwing callback does not stop the others", async () => {
+      const { page, id } = await open("throwing");
+      await page.goto(`${server.origin}/other.html`);
+      expect(labels(await received(id, 2))).toEqual(["C", "A"]);
+      await page.close();
+    });
+
+    test("a payload over 64 KiB arrives whole, in chunks, when the page is hidden", async () => {
+      const { page, id } = await open("big");
+      const front = await browser.newPage();
+      let items: Array<{ index: number }> = [];
+      for (let waited = 0; waited < 5000 && items.length < 2000; waited += 100) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        items = server.received(id).flat() as Array<{ index: number }>;
+      }
+      expect(server.received(id).length).toBeGreaterThan(2); // more than one request
+      expect(items.map((item) => item.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+      await front.close();
+      await page.close();
+    });
+
+    test("the bundle loads in a Web Worker and runs callbacks through runHandlers() and exit()", async () => {
+      const { page, id } = await open("worker");
+      const [body] = await received(id, 1);
+      expect(body).toEqual({ label: "worker", lines: ["B manual worker", "A", "C", "count 0"] });
+      await page.close();
+    });
+  });
+}
