@@ -15,11 +15,12 @@ type Dispatch = (reason: ExitReason, final: boolean) => void;
 let dispatch: Dispatch | undefined;
 
 /**
- * Builds the browser adapter. Hosts without a document (workers) get no
- * listeners: their callbacks run through `exit()` and `runHandlers()`.
+ * Builds the browser adapter. Hosts without a document (workers, server-side
+ * rendering) get no listeners: callbacks run through `exit()` and `runHandlers()`.
  */
 export function browserAdapter(): Adapter {
-  const runtime = detectRuntime() === "browser" ? "browser" : "worker";
+  // A worker, or a server rendering the page: no page events to hook there.
+  const runtime = detectRuntime();
   if (runtime !== "browser") return defineAdapter({ runtime });
   let uninstall: (() => void) | undefined;
 

@@ -5,14 +5,28 @@ import { register } from "atexit";
 import { sendOnExit } from "atexit/beacon";
 
 const params = new URLSearchParams(location.search);
+// How many times this tab has run the script: a page restored from the
+// back/forward cache does not run it again.
+const load = Number(sessionStorage.getItem("loads") ?? 0) + 1;
+sessionStorage.setItem("loads", String(load));
 const endpoint = `/beacon?id=${params.get("id")}`;
 const report = (body: object): void => void navigator.sendBeacon(endpoint, JSON.stringify(body));
 const reporter = (label: string) => (event: { reason: string; final: boolean; awaited: boolean }) =>
-  report({ label, reason: event.reason, final: event.final, awaited: event.awaited });
+  report({ label, reason: event.reason, final: event.final, awaited: event.awaited, load });
 
 switch (params.get("case")) {
   case "order":
     for (const label of ["A", "B", "C"]) register(reporter(label));
+    break;
+  case "bfcache":
+    // Leave for a page that comes straight back (history.back()), so this one
+    // goes into the back/forward cache and is restored; then leave again. Driven
+    // from inside the page: Puppeteer loses a page restored from the cache in Firefox.
+    for (const label of ["A", "B", "C"]) register(reporter(label));
+    addEventListener("pageshow", (event) => {
+      if (event.persisted) setTimeout(() => (location.href = "/other.html"), 200);
+    });
+    setTimeout(() => (location.href = "/back.html"), 100);
     break;
   case "throwing":
     register(reporter("A"));
