@@ -4,7 +4,7 @@
 // registered and run again at the next hide. Nothing here touches `window` or
 // `document` until the first registration, so the module loads in workers and
 // during server-side rendering.
-import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
+import type { Adapter, Trigger } from "../src/adapter.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Registry } from "../src/registry.ts";
 import type { ExitReason } from "../src/types.ts";
@@ -21,7 +21,7 @@ let dispatch: Dispatch | undefined;
 export function browserAdapter(): Adapter {
   // A worker, or a server rendering the page: no page events to hook there.
   const runtime = detectRuntime();
-  if (runtime !== "browser") return defineAdapter({ runtime });
+  if (runtime !== "browser") return { runtime };
   let uninstall: (() => void) | undefined;
 
   const install = (registry: Registry): void => {
@@ -72,7 +72,7 @@ export function browserAdapter(): Adapter {
     };
   };
 
-  return defineAdapter({ runtime, install, uninstall: () => uninstall?.() });
+  return { runtime, install, uninstall: () => uninstall?.() };
 }
 
 /**

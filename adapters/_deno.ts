@@ -2,7 +2,7 @@
 // entry. Private: not exported. Deno's own exit events are web events on
 // globalThis; it never fires `unload` on a signal (deno#11752) nor after an
 // uncaught error (deno#3603), so those paths have listeners of their own.
-import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
+import type { Adapter, Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import { endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
 import { flushStdio, getProcess } from "./_process.ts";
@@ -105,11 +105,11 @@ export function denoAdapter(deno: DenoLike): Adapter {
     };
   };
 
-  return defineAdapter({
+  return {
     runtime: "deno",
     install,
     uninstall: () => uninstall?.(),
     currentCode: () => deno.exitCode,
     end,
-  });
+  };
 }

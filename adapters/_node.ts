@@ -1,6 +1,6 @@
 // The Node.js event mapping, shared by the `node` entry, the run-time-detecting
 // entry and (with Bun's corrections) the Bun adapter. Private: not exported.
-import { defineAdapter, type Adapter, type Trigger } from "../src/adapter.ts";
+import type { Adapter, Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import { currentExitCode, flushBunStdio, flushStdio, type ProcessLike } from "./_process.ts";
 import { endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
@@ -108,11 +108,11 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
     };
   };
 
-  return defineAdapter({
+  return {
     runtime,
     install,
     uninstall: () => uninstall?.(),
     currentCode: () => currentExitCode(proc),
     end,
-  });
+  };
 }

@@ -26,15 +26,3 @@ export interface Adapter {
   /** Ends the program with `code` after `exit()` ran the callbacks. */
   end?(code: number): Promise<void> | void;
 }
-
-/**
- * Identity helper that checks an adapter against the contract.
- *
- * @example
- * ```ts
- * import { defineAdapter } from "./adapter.ts";
- *
- * const quiet = defineAdapter({ runtime: "unknown" });
- * ```
- */
-export const defineAdapter = <T extends Adapter>(adapter: T): T => adapter;
