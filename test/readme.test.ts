@@ -1,28 +1,15 @@
 // Every code sample in README.md is run here as a real program, and what it
 // prints is checked. A new sample without an expectation fails the suite.
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { runProgram } from "./fixtures/run.mjs";
+import { BROWSER_SAMPLE, samples } from "./readme-samples.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const readme = readFileSync(`${root}README.md`, "utf8");
 // Inside the package folder, so `import "atexit"` resolves to this package by name.
 const scratch = `${root}.tmp/readme`;
-
-interface Sample {
-  heading: string;
-  lang: string;
-  code: string;
-}
-
-const samples: Sample[] = [];
-let heading = "";
-for (const match of readme.matchAll(/^(#+) (.+)$|^```(\w+)\n([\s\S]*?)^```$/gm)) {
-  if (match[1]) heading = match[2]!.replaceAll("`", "");
-  else samples.push({ heading, lang: match[3]!, code: match[4]! });
-}
 
 const deno = `${root}node_modules/.bin/deno`;
 const bun = `${root}node_modules/.bin/bun`;
@@ -56,12 +43,12 @@ describe("README", () => {
     expect(first.code).toMatch(/^npm start\b.*\nnpm test\b/);
   });
 
-  test("every TypeScript sample has an expectation here", () => {
+  test("every TypeScript sample has an expectation here (the browser one runs in test/browser)", () => {
     const headings = samples.filter((sample) => sample.lang === "ts").map((sample) => sample.heading);
-    expect(headings.sort()).toEqual(Object.keys(expected).sort());
+    expect(headings.sort()).toEqual([...Object.keys(expected), BROWSER_SAMPLE].sort());
   });
 
-  for (const sample of samples.filter((s) => s.lang === "ts")) {
+  for (const sample of samples.filter((s) => s.lang === "ts" && s.heading !== BROWSER_SAMPLE)) {
     const expectation = expected[sample.heading];
     test.runIf(expectation)(`sample under "${sample.heading}" runs and prints what it says`, async () => {
       // esbuild strips the types and lowers `using`, which Node 20 lacks.

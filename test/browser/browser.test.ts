@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { BROWSER_SAMPLE, samples } from "../readme-samples.ts";
 import { startServer, type BeaconServer } from "./server.ts";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -32,9 +33,10 @@ const browsers = [
   { name: "firefox", executablePath: "/usr/bin/firefox-esr", launch: { browser: "firefox" as const } },
 ];
 
-async function bundle(entry: string): Promise<string> {
+async function bundle(entry: string | { contents: string }): Promise<string> {
+  const input = typeof entry === "string" ? { entryPoints: [here(entry)] } : { stdin: { ...entry, loader: "ts" as const, resolveDir: here(".") } };
   const result = await build({
-    entryPoints: [here(entry)],
+    ...input,
     bundle: true,
     write: false,
     format: "esm",
@@ -56,6 +58,8 @@ beforeAll(async () => {
     "/back.html": "<!doctype html><title>back</title><script>setTimeout(() => history.back(), 300)</script>",
     "/page.js": await bundle("./page.ts"),
     "/worker.js": await bundle("./worker.ts"),
+    "/readme.html": html("/readme.js"),
+    "/readme.js": await bundle({ contents: samples.find((sample) => sample.heading === BROWSER_SAMPLE)!.code }),
   });
 });
 afterAll(() => server?.close());
@@ -166,6 +170,18 @@ for (const spec of browsers) {
       }
       expect(server.received(id).length).toBeGreaterThan(2); // more than one request
       expect(items.map((item) => item.index).sort((a, b) => a - b)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
+      await front.close();
+      await page.close();
+    });
+
+    test("the README's browser sample delivers its queue when the page is hidden", async () => {
+      const page = await browser.newPage();
+      await page.goto(`${server.origin}/readme.html`);
+      await page.waitForFunction(() => document.readyState === "complete");
+      const front = await browser.newPage();
+      const [batch] = await received("/analytics", 1);
+      expect(batch).toEqual([{ event: "page viewed", path: "/readme.html" }]);
+      server.forget("/analytics");
       await front.close();
       await page.close();
     });

@@ -5,8 +5,10 @@ import type { AddressInfo } from "node:net";
 
 export interface BeaconServer {
   readonly origin: string;
-  /** The bodies received for `id`, parsed, in arrival order. */
+  /** The bodies received for `id` (a test id, or the path of a POST without one), parsed, in arrival order. */
   received(id: string): unknown[];
+  /** Drops what was received for `id`. */
+  forget(id: string): void;
   close(): Promise<void>;
 }
 
@@ -14,12 +16,13 @@ export async function startServer(files: Record<string, string>): Promise<Beacon
   const records = new Map<string, unknown[]>();
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
-    if (request.method === "POST" && url.pathname === "/beacon") {
+    if (request.method === "POST") {
       let body = "";
       request.setEncoding("utf8");
       request.on("data", (chunk: string) => (body += chunk));
       request.on("end", () => {
-        const id = url.searchParams.get("id") ?? "";
+        // Recorded by test id, else by path (the README sample posts to /analytics).
+        const id = url.searchParams.get("id") ?? url.pathname;
         const list = records.get(id) ?? [];
         list.push(JSON.parse(body));
         records.set(id, list);
@@ -38,6 +41,7 @@ export async function startServer(files: Record<string, string>): Promise<Beacon
   return {
     origin: `http://127.0.0.1:${port}`,
     received: (id) => records.get(id) ?? [],
+    forget: (id) => void records.delete(id),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
