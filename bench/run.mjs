@@ -1,0 +1,76 @@
+// `npm run bench`: builds dist/ (the npm script), then runs every measure in
+// one session, prints the report on stdout and writes bench/RESULTS.md.
+// Progress goes to stderr. `node bench/run.mjs --quick` runs fewer rounds,
+// stops N at 1e4 and leaves RESULTS.md alone: for checking the bench itself,
+// not for figures.
+import { execFileSync } from "node:child_process";
+import { existsSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import * as esbuild from "esbuild";
+import { measureImportCost } from "./import-cost.mjs";
+import { measureLatency } from "./latency.mjs";
+import { libraries, root, runtimes, versionOf } from "./libraries.mjs";
+import { renderReport } from "./report.mjs";
+import { measureScale } from "./scale.mjs";
+import { breakdown, measureSize } from "./size.mjs";
+import { BROWSER_GZIP_LIMIT, NODE_GZIP_LIMIT, judgeTargets } from "./targets.mjs";
+
+const quick = process.argv.includes("--quick");
+const log = (line) => process.stderr.write(`${line}\n`);
+
+if (!existsSync(`${root}dist/adapters/node.js`)) {
+  log("bench: dist/ is missing; run `npm run bench` (it builds first) or `npm run build`.");
+  process.exit(1);
+}
+
+const load = () => os.loadavg().map((n) => n.toFixed(2)).join(" / ");
+const firstLine = (command, args) => execFileSync(command, args, { encoding: "utf8" }).split("\n")[0].trim();
+
+const started = performance.now();
+const meta = {
+  quick,
+  date: new Date().toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC"),
+  cpu: os.cpus()[0]?.model.trim() ?? "unknown CPU",
+  cores: os.cpus().length,
+  memory: `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+  os: `${os.type()} ${os.release()} ${os.arch()}`,
+  loadBefore: load(),
+  versions: {
+    node: process.versions.node,
+    deno: firstLine(runtimes.deno.command, ["--version"]).split(/\s+/)[1],
+    bun: firstLine(runtimes.bun.command, ["--version"]),
+    esbuild: esbuild.version,
+  },
+  libraryVersions: Object.fromEntries(libraries.map(({ name }) => [name, versionOf(name)])),
+};
+
+log("bench: bundle size");
+const size = await measureSize();
+// The breakdown by source file is only needed where a size target is missed.
+const breakdowns = [];
+if (size.node.atexit.error || size.node.atexit.gzip > NODE_GZIP_LIMIT) breakdowns.push(await breakdown("node"));
+if (size.browser.atexit.error || size.browser.atexit.gzip > BROWSER_GZIP_LIMIT) breakdowns.push(await breakdown("browser"));
+
+log("bench: import cost");
+const importCost = await measureImportCost({ rounds: quick ? 3 : 15, log });
+
+log("bench: scale");
+const scale = await measureScale({ upTo: quick ? 1e4 : Infinity, log });
+
+log("bench: exit latency");
+const latency = await measureLatency({ rounds: quick ? 2 : 7, log });
+
+meta.loadAfter = load();
+meta.durationMs = performance.now() - started;
+const results = { meta, size, breakdowns, importCost, scale, latency };
+results.targets = judgeTargets(results);
+
+const report = renderReport(results);
+process.stdout.write(report);
+if (quick) {
+  log("bench: --quick run, bench/RESULTS.md left as it was");
+} else {
+  writeFileSync(`${root}bench/RESULTS.md`, report);
+  log(`bench: wrote bench/RESULTS.md in ${Math.round(meta.durationMs / 1000)} s`);
+}
