@@ -57,10 +57,40 @@ interface Run {
 // setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-const now = (): number =>
-  typeof performance === "undefined" ? Date.now() : performance.now();
+// Date.now, not performance.now: Node loads perf_hooks on first use of
+// `performance`, which would cost milliseconds at exit time.
+const now = (): number => Date.now();
 
-const neverAborts: AbortSignal = new AbortController().signal;
+// Created on first use, not at import.
+let neverAborts: AbortSignal | undefined;
+const signalThatNeverAborts = (): AbortSignal => (neverAborts ??= new AbortController().signal);
+
+/** An ExitEvent whose `deadline` signal is made on first read (most callbacks never read it). */
+class Event implements ExitEvent {
+  readonly code: number | undefined;
+  readonly reason: ExitEvent["reason"];
+  readonly signal: string | undefined;
+  readonly error: unknown;
+  readonly runtime: ExitEvent["runtime"];
+  readonly final: boolean;
+  readonly awaited: boolean;
+  readonly #deadline: () => AbortSignal;
+
+  constructor(trigger: Trigger, code: number | undefined, awaited: boolean, deadline: () => AbortSignal) {
+    this.reason = trigger.reason;
+    this.code = code;
+    this.signal = trigger.signal;
+    this.error = trigger.error;
+    this.runtime = trigger.runtime;
+    this.final = trigger.final;
+    this.awaited = awaited;
+    this.#deadline = deadline;
+  }
+
+  get deadline(): AbortSignal {
+    return this.#deadline();
+  }
+}
 
 /** The default `onError`: one line on stderr, prefixed so it is clear who speaks. */
 export const printError = (error: unknown): void => {
@@ -104,7 +134,9 @@ export class Registry {
   config: AtexitConfig = defaultConfig;
   #ordinary = new Stack();
   #last = new Stack();
-  #byCallback = new Map<ExitCallback, Set<Entry>>();
+  // One entry per callback, or a Set once the same function is registered again:
+  // most callbacks are registered once, and a Set each cost a lot at scale.
+  #byCallback = new Map<ExitCallback, Entry | Set<Entry>>();
   #size = 0;
   #seq = 0;
   #hooked: Adapter | undefined;
@@ -141,18 +173,19 @@ export class Registry {
       next: undefined,
       owner: undefined,
     };
-    const registration = Object.assign(() => this.#deactivate(entry), {
-      [Symbol.dispose]: () => void this.#deactivate(entry),
-    }) as Registration;
+    // One closure, which also serves as its own dispose method (its result is ignored there).
+    const registration = (() => this.#deactivate(entry)) as Registration;
+    registration[Symbol.dispose] = registration as () => void;
     const { signal } = options;
     // Like addEventListener: an already aborted signal registers nothing.
     if (signal?.aborted) return registration;
 
     entry.active = true;
     stack.push(entry);
-    let set = this.#byCallback.get(callback);
-    if (!set) this.#byCallback.set(callback, (set = new Set()));
-    set.add(entry);
+    const known = this.#byCallback.get(callback);
+    if (!known) this.#byCallback.set(callback, entry);
+    else if (known instanceof Set) known.add(entry);
+    else this.#byCallback.set(callback, new Set([known, entry]));
     this.#size++;
     if (signal) {
       const onAbort = (): void => void this.#deactivate(entry);
@@ -168,17 +201,17 @@ export class Registry {
 
   /** Removes every registration of `callback`; returns how many there were. */
   unregister(callback: ExitCallback): number {
-    const set = this.#byCallback.get(callback);
-    if (!set) return 0;
-    const entries = [...set];
+    const known = this.#byCallback.get(callback);
+    if (!known) return 0;
+    const entries = known instanceof Set ? [...known] : [known];
     for (const entry of entries) this.#deactivate(entry);
     return entries.length;
   }
 
   /** Removes every registration. */
   clear(): void {
-    for (const set of [...this.#byCallback.values()]) {
-      for (const entry of set) this.#deactivate(entry);
+    for (const known of [...this.#byCallback.values()]) {
+      for (const entry of known instanceof Set ? [...known] : [known]) this.#deactivate(entry);
     }
   }
 
@@ -231,11 +264,13 @@ export class Registry {
         for (let entry = this.#next(run); entry; entry = this.#next(run)) {
           const left = endsAt - now();
           if (left > 0) {
-            await this.#callAwaited(entry, run, trigger, Math.min(entry.timeout ?? this.config.timeout, left));
+            const pending = this.#callAwaited(entry, run, trigger, Math.min(entry.timeout ?? this.config.timeout, left));
+            if (pending) await pending;
           } else {
             overdue ??= new AbortController();
             if (!overdue.signal.aborted) overdue.abort(timeoutError(this.config.totalTimeout));
-            this.#call(entry, run, trigger, overdue.signal);
+            const { signal } = overdue;
+            this.#call(entry, run, trigger, () => signal);
           }
         }
       } finally {
@@ -259,7 +294,7 @@ export class Registry {
     const run = outer ?? this.#begin(trigger, keep);
     try {
       for (let entry = this.#next(run); entry; entry = this.#next(run)) {
-        this.#call(entry, run, trigger, neverAborts);
+        this.#call(entry, run, trigger, signalThatNeverAborts);
       }
     } finally {
       // Whoever began the run ends it: a nested or takeover call only drains.
@@ -332,18 +367,16 @@ export class Registry {
     this.#size--;
     entry.detachAbort?.();
     entry.detachAbort = undefined;
-    const set = this.#byCallback.get(entry.callback);
-    set?.delete(entry);
-    if (set?.size === 0) this.#byCallback.delete(entry.callback);
+    const known = this.#byCallback.get(entry.callback);
+    if (known === entry) this.#byCallback.delete(entry.callback);
+    else if (known instanceof Set) {
+      known.delete(entry);
+      if (known.size === 1) this.#byCallback.set(entry.callback, known.values().next().value!);
+    }
   }
 
-  #event(trigger: Trigger, awaited: boolean, deadline: AbortSignal, run: Run): ExitEvent {
-    return {
-      ...trigger,
-      code: run.exitCode ?? trigger.code,
-      awaited,
-      deadline,
-    };
+  #event(trigger: Trigger, awaited: boolean, deadline: () => AbortSignal, run: Run): ExitEvent {
+    return new Event(trigger, run.exitCode ?? trigger.code, awaited, deadline);
   }
 
   #report(error: unknown, event: ExitEvent, run: Run): void {
@@ -355,7 +388,7 @@ export class Registry {
     }
   }
 
-  #call(entry: Entry, run: Run, trigger: Trigger, deadline: AbortSignal): void {
+  #call(entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
     const event = this.#event(trigger, false, deadline, run);
     try {
       const result = entry.callback(event);
@@ -365,27 +398,42 @@ export class Registry {
     }
   }
 
-  async #callAwaited(entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> {
-    const controller = new AbortController();
-    const event = this.#event(trigger, true, controller.signal, run);
-    let timer: ReturnType<typeof setTimeout> | undefined;
+  /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
+  #callAwaited(entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> | undefined {
+    let controller: AbortController | undefined;
+    let expired: unknown;
+    const deadline = (): AbortSignal => {
+      if (!controller) {
+        controller = new AbortController();
+        if (expired) controller.abort(expired);
+      }
+      return controller.signal;
+    };
+    const event = this.#event(trigger, true, deadline, run);
+    let result: unknown;
     try {
-      const result = entry.callback(event);
-      if (!isThenable(result)) return;
-      await new Promise<unknown>((resolve, reject) => {
-        if (ms < MAX_TIMER_MS) {
-          timer = setTimeout(() => {
-            const error = timeoutError(ms);
-            controller.abort(error);
-            reject(error);
-          }, ms);
-        }
-        result.then(resolve, reject);
-      });
+      result = entry.callback(event);
     } catch (error) {
       this.#report(error, event, run);
-    } finally {
-      clearTimeout(timer);
+      return undefined;
     }
+    if (!isThenable(result)) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    return new Promise<unknown>((resolve, reject) => {
+      if (ms < MAX_TIMER_MS) {
+        timer = setTimeout(() => {
+          expired = timeoutError(ms);
+          controller?.abort(expired);
+          reject(expired);
+        }, ms);
+      }
+      result.then(resolve, reject);
+    }).then(
+      () => clearTimeout(timer),
+      (error) => {
+        clearTimeout(timer);
+        this.#report(error, event, run);
+      },
+    );
   }
 }
