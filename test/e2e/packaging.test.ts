@@ -170,7 +170,7 @@ describe("packaging", () => {
   );
 
   test("atexit/adapters/node beside a Deno global: register() throws naming both, adds nothing", async () => {
-    const outcome = await node(fixture("wrong-runtime.mjs"));
+    const outcome = await node(fixture("wrong-runtime.mjs"), ["--fake-deno", "atexit/adapters/node"]);
     const [error, ...rest] = outcome.lines;
     expect(error).toMatch(/^error true \[atexit\] /);
     expect(error).toContain("Node.js");
@@ -180,7 +180,7 @@ describe("packaging", () => {
   });
 
   test("the Deno and Bun adapters loaded by Node refuse with an error naming both runtimes", async () => {
-    const outcome = await node(fixture("wrong-runtime-adapters.mjs"));
+    const outcome = await node(fixture("wrong-runtime.mjs"), ["atexit/adapters/deno", "atexit/adapters/bun"]);
     const [deno, bun, ...rest] = outcome.lines;
     expect(deno).toMatch(/^error true \[atexit\] atexit\/adapters\/deno is for Deno, but this program runs on Node\.js/);
     expect(bun).toMatch(/^error true \[atexit\] atexit\/adapters\/bun is for Bun, but this program runs on Node\.js/);
