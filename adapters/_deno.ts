@@ -5,7 +5,7 @@
 import type { Adapter, Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import { endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
-import { flushStdio, getProcess } from "./_process.ts";
+import { flushStdio, getProcess, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 
 /** The parts of the `Deno` global atexit touches (no `@types/deno` needed). */
 export interface DenoLike {
@@ -21,8 +21,6 @@ export interface DenoLike {
 /** `globalThis.Deno`, if this host is Deno. */
 export const getDeno = (): DenoLike | undefined => (globalThis as unknown as { Deno?: DenoLike }).Deno;
 
-const STDIO_FLUSH_LIMIT_MS = 2000;
-
 type Crash = Pick<Trigger, "reason" | "error">;
 
 /** Builds the Deno adapter; all state lives in the closure, so each install starts clean. */
@@ -33,8 +31,9 @@ export function denoAdapter(deno: DenoLike): Adapter {
   const proc = getProcess();
   let uninstall: (() => void) | undefined;
 
+  const drain = (): Promise<void> => (proc ? flushStdio(proc, STDIO_FLUSH_LIMIT_MS) : Promise.resolve());
   const end = async (code: number): Promise<void> => {
-    if (proc) await flushStdio(proc, STDIO_FLUSH_LIMIT_MS);
+    await drain();
     deno.exit(code);
   };
 
@@ -78,7 +77,7 @@ export function denoAdapter(deno: DenoLike): Adapter {
         // Deno lets a program signal its own pid without --allow-run.
         kill: (pid, signal) => deno.kill(pid, signal),
         exit: (code) => deno.exit(code),
-        flush: () => (proc ? flushStdio(proc, STDIO_FLUSH_LIMIT_MS) : Promise.resolve()),
+        flush: drain,
         end,
         onRun: () => void (phase = "ending"),
       },

@@ -2,12 +2,9 @@
 // entry and (with Bun's corrections) the Bun adapter. Private: not exported.
 import type { Adapter, Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
-import { currentExitCode, flushBunStdio, flushStdio, type ProcessLike } from "./_process.ts";
+import { currentExitCode, flushBunStdio, flushStdio, STDIO_FLUSH_LIMIT_MS, type ProcessLike } from "./_process.ts";
 import { endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
 import { exitSignals } from "./_signals.ts";
-
-/** How long a forced end waits for stdout/stderr to drain into a pipe. */
-const STDIO_FLUSH_LIMIT_MS = 2000;
 
 type Crash = Pick<Trigger, "reason" | "error">;
 

@@ -32,6 +32,9 @@ export function currentExitCode(proc: ProcessLike): number {
   return Number.isInteger(code) ? code : 0;
 }
 
+/** How long a forced end waits for stdout/stderr to drain into a pipe. */
+export const STDIO_FLUSH_LIMIT_MS = 2000;
+
 /** Resolves when every one of `pending` has, or after `limitMs`, whichever comes first. */
 function within(pending: Promise<void>[], limitMs: number): Promise<void> {
   if (pending.length === 0) return Promise.resolve();
