@@ -125,12 +125,16 @@ async function keepalive(url: string, body: string, type: string): Promise<boole
  * console.log(result.unsent.length === 0 ? "delivered" : "some left behind");
  * ```
  */
-export async function sendOnExit(target: string | URL, data: unknown, options: SendOptions = {}): Promise<SendResult> {
-  const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = options;
+export function sendOnExit(target: string | URL, data: unknown, options: SendOptions = {}): Promise<SendResult> {
+  // Checked here, not in the async part, so bad input throws at the call site.
   if (typeof target !== "string" && !(target instanceof URL)) {
     throw new TypeError(`[atexit] sendOnExit() expects a URL, got ${target === null ? "null" : typeof target}`);
   }
-  const url = String(target);
+  return send(String(target), data, options);
+}
+
+async function send(url: string, data: unknown, options: SendOptions): Promise<SendResult> {
+  const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = options;
   const bodies = chunk(data, maxChunkBytes);
   const via: SendResult["via"][number][] = [];
   const unsent: string[] = [];
