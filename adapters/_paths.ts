@@ -18,7 +18,7 @@ export interface SignalHost {
   /** Windows cannot raise a signal on itself: exit with 128+n there. */
   readonly windows: boolean;
   /** Whether the application listens to `signal` itself (then it owns it). */
-  appOwns(signal: string): boolean;
+  appOwns(signal: string): boolean | Promise<boolean>;
   kill(pid: number, signal: string): void;
   exit(code: number): void;
   /** Lets stdout and stderr drain before a forced end. */
@@ -27,6 +27,8 @@ export interface SignalHost {
   end(code: number): Promise<void>;
   /** Tells the adapter a terminal run has begun (its other paths change meaning). */
   onRun(): void;
+  /** Reports what atexit decided about a signal, when debugging is on (`ATEXIT_DEBUG`). */
+  debug?(message: string): void;
 }
 
 type SignalExitEmitter = { count?: unknown } | undefined;
@@ -46,7 +48,8 @@ export function signalExitListeners(proc: ProcessLike): number {
 
 /** Builds the one listener body shared by every signal (bound per signal by the caller). */
 export function signalHandler(registry: Registry, host: SignalHost, runtime: Trigger["runtime"]): (signal: string) => Promise<void> {
-  let signalled = false;
+  // The signal that began the run, and when it came.
+  let first: { readonly signal: string; readonly at: number } | undefined;
 
   const terminate = (signal: string): void => {
     const fallback = signalStatus(signal);
@@ -59,9 +62,27 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
   };
 
   return async (signal) => {
-    if (signalled) return terminate(signal); // a second signal: stop now.
-    if (host.appOwns(signal)) return;
-    signalled = true;
+    const at = Date.now();
+    if (first) {
+      // Watchers deliver one request twice: nodemon ~10-30 ms apart, tsx watch
+      // and node --watch ~1 ms (their own copy beside the terminal's). A person's
+      // second Ctrl+C takes far longer than that window; it ends the run at once.
+      const gap = at - first.at;
+      if (signal === first.signal && gap < registry.config.duplicateSignalWindow) {
+        host.debug?.(`${signal} again ${gap} ms after the first: a duplicate delivery, ignored`);
+        return;
+      }
+      host.debug?.(`${signal} during the run: ending at once, cutting the callbacks still running`);
+      return terminate(signal);
+    }
+    // Set before the (possibly asynchronous) ownership check, so a duplicate
+    // arriving meanwhile is recognised as one.
+    first = { signal, at };
+    if (await host.appOwns(signal)) {
+      first = undefined;
+      host.debug?.(`${signal}: the application listens to it, so it owns it; the callbacks run at the exit it chooses`);
+      return;
+    }
     host.onRun();
     const code = signalStatus(signal);
     const result = await registry.runAwaited({ reason: "signal", code, signal, runtime, final: true });
@@ -101,4 +122,18 @@ export function endNow(registry: Registry, trigger: Trigger, status: StatusHost)
   const result = registry.runNow({ ...trigger, code });
   const final = registry.finalStatus(result, code);
   if (final !== code) status.set(final);
+}
+
+/**
+ * An end the program asked for through another channel (an uncaught error
+ * with `awaitCrash`, a supervisor's shutdown message): await the callbacks,
+ * then end by force with `code`, unless a callback asked for another status.
+ */
+export async function awaitedEnd(
+  registry: Registry,
+  trigger: Trigger & { readonly code: number },
+  end: (code: number) => Promise<void>,
+): Promise<void> {
+  const result = await registry.runAwaited(trigger);
+  await end(registry.finalStatus(result, trigger.code));
 }

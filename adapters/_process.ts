@@ -7,6 +7,10 @@
 export interface ProcessLike {
   readonly pid: number;
   readonly platform: string;
+  readonly version?: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** The IPC channel to a parent, where there is one (a forked child). */
+  readonly channel?: ChannelLike;
   exitCode?: number | string | null;
   readonly stdout?: WritableLike;
   readonly stderr?: WritableLike;
@@ -15,6 +19,16 @@ export interface ProcessLike {
   listenerCount(event: string): number;
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
+}
+
+/**
+ * Node's IPC channel: `refCounted`/`unrefCounted` are the count that `message`
+ * listeners keep; Bun has only the explicit `ref`/`unref`.
+ */
+export interface ChannelLike {
+  refCounted?(): void;
+  unrefCounted?(): void;
+  unref?(): void;
 }
 
 interface WritableLike {

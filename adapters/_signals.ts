@@ -11,6 +11,10 @@
 export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
   SIGHUP: 1,
   SIGINT: 2,
+  // Opt-in (`extraSignals`). Linux numbers: the 128+n status is only used as
+  // PID 1 in a (Linux) container and on Windows, which has neither signal.
+  SIGQUIT: 3,
+  SIGUSR2: 12,
   SIGTERM: 15,
   SIGBREAK: 21,
 };
@@ -18,7 +22,11 @@ export const SIGNAL_NUMBERS: Readonly<Record<string, number>> = {
 /** The status a shell reports for a death by `signal`: 128 + its number (SIGTERM → 143). */
 export const signalStatus = (signal: string): number => 128 + (SIGNAL_NUMBERS[signal] ?? 0);
 
-/** The signals to listen to on `platform` (Node's `process.platform` values). */
-export function exitSignals(platform: string | undefined): string[] {
-  return platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP"];
+/**
+ * The signals to listen to on `platform` (Node's `process.platform` values),
+ * with the configured `extras`; Windows cannot deliver those.
+ */
+export function exitSignals(platform: string | undefined, extras: readonly string[] = []): string[] {
+  return platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP", ...extras];
 }
+

@@ -23,6 +23,11 @@ export interface Adapter {
   uninstall?(): void;
   /** The status the program would end with if it ended now. */
   currentCode?(): number | undefined;
+  /**
+   * Whether to report, on stderr, async work that an exit path had to cut
+   * (`ATEXIT_DEBUG=1` on the server runtimes). Off by default: quiet unless asked.
+   */
+  readonly debug?: boolean;
   /** Ends the program with `code` after `exit()` ran the callbacks. */
   end?(code: number): Promise<void> | void;
 }

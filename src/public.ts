@@ -56,10 +56,15 @@ export function clear(): void {
   findRegistry()?.clear();
 }
 
+/** Keys that `undefined` turns back off (elsewhere `undefined` leaves a key as it was). */
+const clearable: readonly string[] = ["errorExitCode", "shutdownMessage"];
+/** Keys that change which listeners the adapter installs. */
+const listenerKeys: readonly string[] = ["extraSignals", "awaitCrash", "shutdownMessage"];
+
 /**
  * Sets process-wide defaults and returns the configuration now in force.
- * A key given as `undefined` is left as it was, except `errorExitCode`,
- * which `undefined` turns back off.
+ * A key given as `undefined` is left as it was, except `errorExitCode` and
+ * `shutdownMessage`, which `undefined` turns back off.
  *
  * @example
  * ```ts
@@ -70,12 +75,16 @@ export function clear(): void {
  */
 export function configure(options?: Partial<AtexitConfig>): AtexitConfig {
   const checked = checkConfig(options);
+  const changes = Object.entries(checked).filter(([key, value]) => value !== undefined || clearable.includes(key));
   // Reading the configuration must not create the registry either.
-  if (Object.keys(checked).length === 0) return findRegistry()?.config ?? defaultConfig;
+  if (changes.length === 0) return findRegistry()?.config ?? defaultConfig;
   const registry = getRegistry();
-  const changes = Object.entries(checked).filter(
-    ([key, value]) => value !== undefined || key === "errorExitCode",
-  );
-  registry.config = Object.freeze({ ...registry.config, ...Object.fromEntries(changes) });
+  const before = registry.config;
+  registry.config = Object.freeze({ ...before, ...Object.fromEntries(changes) });
+  // Listeners already installed follow the new settings (a registry made by an
+  // older copy of atexit has no reinstall: its listeners stay as they are).
+  if (listenerKeys.some((key) => registry.config[key as keyof AtexitConfig] !== before[key as keyof AtexitConfig])) {
+    registry.reinstall?.();
+  }
   return registry.config;
 }

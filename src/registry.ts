@@ -22,6 +22,8 @@ export interface RunResult {
 
 interface Entry extends StackNode {
   readonly callback: ExitCallback;
+  /** The `name` option; failures fall back to the function's own name. */
+  readonly name: string | undefined;
   readonly timeout: number | undefined;
   readonly once: boolean;
   /** Registration order, to link entries back in it after a run. */
@@ -92,10 +94,17 @@ class Event implements ExitEvent {
   }
 }
 
-/** The default `onError`: one line on stderr, prefixed so it is clear who speaks. */
-export const printError = (error: unknown): void => {
-  console.error("[atexit] an exit callback failed:", error);
+/** The default `onError`: one line on stderr naming the callback, then the callback's own error. */
+export const printError = (error: unknown, event?: ExitEvent, name = "anonymous"): void => {
+  // A timeout is atexit's own finding: its one line says everything, and its
+  // stack would only show atexit's timer.
+  if (isTimeout(error)) return void console.error(`[atexit] ${(error as Error).message}`);
+  console.error(`[atexit] exit callback "${name}" failed${event ? ` (${describeEvent(event)})` : ""}:`, error);
 };
+
+function describeEvent(event: ExitEvent): string {
+  return event.signal ? `on ${event.reason} ${event.signal}` : `on ${event.reason}`;
+}
 
 /** The configuration a fresh registry starts with. */
 export const defaultConfig: AtexitConfig = Object.freeze({
@@ -103,6 +112,10 @@ export const defaultConfig: AtexitConfig = Object.freeze({
   totalTimeout: 9000,
   onError: printError,
   errorExitCode: undefined,
+  duplicateSignalWindow: 100,
+  extraSignals: Object.freeze([]),
+  awaitCrash: false,
+  shutdownMessage: undefined,
 });
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
@@ -113,11 +126,29 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-function timeoutError(ms: number): Error {
-  const message = `an exit callback did not finish within ${Math.round(ms)} ms`;
+const TIMEOUT_PREFIX = "exit callback ";
+
+function timeoutError(message: string): Error {
   return typeof DOMException === "function"
     ? new DOMException(message, "TimeoutError")
     : Object.assign(new Error(message), { name: "TimeoutError" });
+}
+
+function isTimeout(error: unknown): boolean {
+  const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
+  return name === "TimeoutError" && typeof message === "string" && message.startsWith(TIMEOUT_PREFIX);
+}
+
+/** How reports name a callback: its `name` option, else its function name. */
+function nameOf(entry: Entry): string {
+  if (entry.name !== undefined) return entry.name;
+  try {
+    const { name } = entry.callback;
+    return typeof name === "string" && name !== "" ? name : "anonymous";
+  } catch {
+    // A Proxy's trap may throw: the report must still go out.
+    return "anonymous";
+  }
 }
 
 /**
@@ -162,6 +193,7 @@ export class Registry {
     const stack = options.last ? this.#last : this.#ordinary;
     const entry: Entry = {
       callback,
+      name: options.name,
       timeout: options.timeout,
       once: options.once ?? false,
       seq: this.#seq++,
@@ -238,6 +270,18 @@ export class Registry {
     return result.failed && status === 0 && errorExitCode !== undefined ? errorExitCode : status;
   }
 
+  /**
+   * Installs the adapter's listeners again, so they follow a configuration
+   * change (`extraSignals`, `awaitCrash`, `shutdownMessage`). Not during a
+   * run: the run is already ending the program with the listeners it has.
+   */
+  reinstall(): void {
+    const adapter = this.#hooked;
+    if (!adapter || this.#run) return;
+    adapter.uninstall?.();
+    adapter.install?.(this);
+  }
+
   /** Removes the installed listeners now, whatever is still registered (before a re-raise). */
   detach(): void {
     const adapter = this.#hooked;
@@ -268,7 +312,7 @@ export class Registry {
             if (pending) await pending;
           } else {
             overdue ??= new AbortController();
-            if (!overdue.signal.aborted) overdue.abort(timeoutError(this.config.totalTimeout));
+            if (!overdue.signal.aborted) overdue.abort(timeoutError(`the exit callbacks did not finish within ${this.config.totalTimeout} ms in all`));
             const { signal } = overdue;
             this.#call(entry, run, trigger, () => signal);
           }
@@ -379,12 +423,13 @@ export class Registry {
     return new Event(trigger, run.exitCode ?? trigger.code, awaited, deadline);
   }
 
-  #report(error: unknown, event: ExitEvent, run: Run): void {
+  #report(error: unknown, event: ExitEvent, run: Run, entry: Entry): void {
     run.failed = true;
+    const name = nameOf(entry);
     try {
-      this.config.onError(error, event);
+      this.config.onError(error, event, name);
     } catch (failure) {
-      printError(failure);
+      printError(failure, event, `onError, reporting "${name}"`);
     }
   }
 
@@ -392,9 +437,18 @@ export class Registry {
     const event = this.#event(trigger, false, deadline, run);
     try {
       const result = entry.callback(event);
-      if (isThenable(result)) result.then(undefined, (error) => this.#report(error, event, run));
+      if (isThenable(result)) {
+        // Async work this path cannot wait for: silent by default (a browser hide
+        // never waits, by design), visible with the adapter's debug switch.
+        if (this.#hooked?.debug) {
+          console.error(
+            `[atexit] exit callback "${nameOf(entry)}" returned a promise ${describeEvent(event)}, which cannot wait: its async work is cut`,
+          );
+        }
+        result.then(undefined, (error) => this.#report(error, event, run, entry));
+      }
     } catch (error) {
-      this.#report(error, event, run);
+      this.#report(error, event, run, entry);
     }
   }
 
@@ -414,7 +468,7 @@ export class Registry {
     try {
       result = entry.callback(event);
     } catch (error) {
-      this.#report(error, event, run);
+      this.#report(error, event, run, entry);
       return undefined;
     }
     if (!isThenable(result)) return undefined;
@@ -422,7 +476,7 @@ export class Registry {
     return new Promise<unknown>((resolve, reject) => {
       if (ms < MAX_TIMER_MS) {
         timer = setTimeout(() => {
-          expired = timeoutError(ms);
+          expired = timeoutError(`${TIMEOUT_PREFIX}"${nameOf(entry)}" did not finish within ${Math.round(ms)} ms`);
           controller?.abort(expired);
           reject(expired);
         }, ms);
@@ -432,7 +486,7 @@ export class Registry {
       () => clearTimeout(timer),
       (error) => {
         clearTimeout(timer);
-        this.#report(error, event, run);
+        this.#report(error, event, run, entry);
       },
     );
   }

@@ -76,6 +76,8 @@ export interface RegisterOptions {
    * hide of a page that comes back); elsewhere a run always consumes them.
    */
   readonly once?: boolean;
+  /** How failures name this callback in reports and in `onError`; defaults to the function's name. */
+  readonly name?: string;
 }
 
 /**
@@ -103,15 +105,45 @@ export interface AtexitConfig {
   /** Time limit for one whole awaited run, in milliseconds. Default 9000 (under `docker stop`'s 10 s). */
   readonly totalTimeout: number;
   /**
-   * Receives every callback failure (a throw, a rejection, a timeout).
-   * Default: print it to stderr with the `[atexit]` prefix.
+   * Receives every callback failure (a throw, a rejection, a timeout), with the
+   * event the callback was given and its name (the `name` option, else the
+   * function's name, else `"anonymous"`). Default: one line on stderr with the
+   * `[atexit]` prefix, followed by the callback's own error.
    */
-  readonly onError: (error: unknown, event: ExitEvent) => void;
+  readonly onError: (error: unknown, event: ExitEvent, name: string) => void;
   /**
    * Exit status to use when a callback failed and the program would otherwise end with 0.
    * Default `undefined`: a failing callback does not change the status (CPython's rule).
    */
   readonly errorExitCode: number | undefined;
+  /**
+   * A repeat of the signal being handled that arrives within this many
+   * milliseconds of the first is a duplicate delivery, not a second request,
+   * and is ignored: watchers send the same signal twice within a few
+   * milliseconds (nodemon, tsx watch, node --watch). A repeat later than this
+   * ends the process at once. Default 100; 0 treats every repeat as a second request.
+   */
+  readonly duplicateSignalWindow: number;
+  /**
+   * Signals handled besides SIGINT, SIGTERM and SIGHUP (and SIGBREAK on
+   * Windows), the same way: callbacks awaited, then the signal re-raised.
+   * `"SIGUSR2"` is nodemon's restart signal; `"SIGQUIT"` some supervisors' stop signal. Default none.
+   */
+  readonly extraSignals: readonly ("SIGUSR2" | "SIGQUIT")[];
+  /**
+   * Await the callbacks on an uncaught exception or unhandled rejection (for
+   * telemetry that must flush a crash report): the error is printed as the
+   * runtime would print it, the callbacks run awaited with `reason` and
+   * `error` set, then the program ends with the runtime's crash status (1).
+   * Default `false`: callbacks run synchronously and the runtime crashes as usual.
+   */
+  readonly awaitCrash: boolean;
+  /**
+   * An IPC message that asks the program to shut down, as pm2's
+   * `--shutdown-with-message` sends `"shutdown"`: on it, the callbacks are
+   * awaited and the program ends with status 0. Node and Bun; default off.
+   */
+  readonly shutdownMessage: string | undefined;
 }
 
 /** The public API, the same on every runtime. */

@@ -1,6 +1,6 @@
 // This module is browser compatible.
 
-import type { AtexitConfig, ExitCallback, RegisterOptions } from "./types.ts";
+import type { ExitCallback, RegisterOptions } from "./types.ts";
 
 /** Names the kind of thing a caller passed, for a TypeError: `number`, `null`, `array`. */
 export function describe(value: unknown): string {
@@ -58,38 +58,102 @@ function isAbortSignal(value: unknown): value is AbortSignal {
   );
 }
 
-const registerKeys = ["timeout", "last", "signal", "once"] as const;
+const registerKeys = ["timeout", "last", "signal", "once", "name"] as const;
 
+/** Each option is read once: the value checked is the value used. */
 export function checkRegisterOptions(options: unknown): RegisterOptions {
   if (options === undefined) return {};
   assertOptionsObject("register", options);
   assertKnownKeys("register", options, registerKeys);
-  const { timeout, last, signal, once } = options;
+  const { timeout, last, signal, once, name } = options;
   if (timeout !== undefined) assertDuration("register", "timeout", timeout);
-  for (const [name, value] of [["last", last], ["once", once]] as const) {
+  for (const [key, value] of [["last", last], ["once", once]] as const) {
     if (value !== undefined && typeof value !== "boolean") {
-      throw new TypeError(`[atexit] register() option "${name}" must be a boolean, got ${describe(value)}`);
+      throw new TypeError(`[atexit] register() option "${key}" must be a boolean, got ${describe(value)}`);
     }
   }
   if (signal !== undefined && !isAbortSignal(signal)) {
     throw new TypeError(`[atexit] register() option "signal" must be an AbortSignal, got ${describe(signal)}`);
   }
-  return options as RegisterOptions;
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`[atexit] register() option "name" must be a string, got ${describe(name)}`);
+  }
+  return { timeout, last, signal, once, name } as RegisterOptions;
 }
 
-const configKeys = ["timeout", "totalTimeout", "onError", "errorExitCode"] as const;
+const configKeys = [
+  "timeout",
+  "totalTimeout",
+  "onError",
+  "errorExitCode",
+  "duplicateSignalWindow",
+  "extraSignals",
+  "awaitCrash",
+  "shutdownMessage",
+] as const;
 
-export function checkConfig(options: unknown): Partial<AtexitConfig> {
+/** The signals `extraSignals` may name: termination requests only, never fatal or tool signals. */
+const extraSignalNames: readonly string[] = ["SIGUSR2", "SIGQUIT"];
+
+function checkExtraSignals(value: unknown): readonly string[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(`[atexit] configure() option "extraSignals" must be an array of signal names, got ${describe(value)}`);
+  }
+  // Copied, then checked: the array the caller keeps cannot change what was checked.
+  const signals = [...value];
+  for (const signal of signals) {
+    if (typeof signal !== "string") {
+      throw new TypeError(`[atexit] configure() option "extraSignals" must hold signal names, got ${describe(signal)}`);
+    }
+    if (!extraSignalNames.includes(signal)) {
+      throw new RangeError(
+        `[atexit] configure() option "extraSignals" cannot take ${signal} (it can take: ${extraSignalNames.join(", ")})`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(signals)]);
+}
+
+/** The keys given, each read once and checked; `undefined` values are kept (configure decides what they mean). */
+export function checkConfig(options: unknown): Partial<Record<(typeof configKeys)[number], unknown>> {
   if (options === undefined) return {};
   assertOptionsObject("configure", options);
   assertKnownKeys("configure", options, configKeys);
-  const { timeout, totalTimeout, onError, errorExitCode } = options;
-  if (timeout !== undefined) assertDuration("configure", "timeout", timeout);
-  if (totalTimeout !== undefined) assertDuration("configure", "totalTimeout", totalTimeout);
-  if (onError !== undefined && typeof onError !== "function") {
-    throw new TypeError(`[atexit] configure() option "onError" must be a function, got ${describe(onError)}`);
+  const checked: Partial<Record<(typeof configKeys)[number], unknown>> = {};
+  for (const key of configKeys) {
+    if (!(key in options)) continue;
+    const value = options[key];
+    checked[key] = value === undefined ? undefined : checkConfigValue(key, value);
   }
-  // `errorExitCode: undefined` is meaningful (back to the default), so only other values are checked.
-  if (errorExitCode !== undefined) assertStatus("configure", `option "errorExitCode"`, errorExitCode);
-  return options as Partial<AtexitConfig>;
+  return checked;
+}
+
+function checkConfigValue(key: (typeof configKeys)[number], value: unknown): unknown {
+  switch (key) {
+    case "timeout":
+    case "totalTimeout":
+    case "duplicateSignalWindow":
+      assertDuration("configure", key, value);
+      return value;
+    case "onError":
+      if (typeof value !== "function") {
+        throw new TypeError(`[atexit] configure() option "onError" must be a function, got ${describe(value)}`);
+      }
+      return value;
+    case "errorExitCode":
+      assertStatus("configure", `option "errorExitCode"`, value);
+      return value;
+    case "extraSignals":
+      return checkExtraSignals(value);
+    case "awaitCrash":
+      if (typeof value !== "boolean") {
+        throw new TypeError(`[atexit] configure() option "awaitCrash" must be a boolean, got ${describe(value)}`);
+      }
+      return value;
+    case "shutdownMessage":
+      if (typeof value !== "string") {
+        throw new TypeError(`[atexit] configure() option "shutdownMessage" must be a string, got ${describe(value)}`);
+      }
+      return value;
+  }
 }

@@ -88,7 +88,7 @@ describe("register()", () => {
     expectError(
       thrown(() => api.register(fn, loose({ timeOut: 5 }))),
       TypeError,
-      '[atexit] register() got an unknown option "timeOut" (known: timeout, last, signal, once)',
+      '[atexit] register() got an unknown option "timeOut" (known: timeout, last, signal, once, name)',
     );
   });
 
@@ -260,7 +260,7 @@ describe("configure()", () => {
     expectError(
       thrown(() => api.configure(loose({ timeOut: 1 }))),
       TypeError,
-      '[atexit] configure() got an unknown option "timeOut" (known: timeout, totalTimeout, onError, errorExitCode)',
+      '[atexit] configure() got an unknown option "timeOut" (known: timeout, totalTimeout, onError, errorExitCode, duplicateSignalWindow, extraSignals, awaitCrash, shutdownMessage)',
     );
   });
 
