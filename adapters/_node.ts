@@ -41,13 +41,19 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
 
     const setCode = (code: number): void => void (proc.exitCode = code);
 
+    let surfacing = false;
     // Natural end: the loop is empty.
     const onBeforeExit = async (): Promise<void> => {
-      if (phase !== "live") return; // beforeExit fires again after our work: run once.
-      phase = "ending";
+      if (phase !== "live" || surfacing) return; // beforeExit fires again after our work: run once.
       // Bun reports an unhandled rejection from the last tick only after beforeExit
-      // has fired; one timer turn lets it surface (as a crash) before the natural run.
-      if (runtime === "bun") await new Promise((resolve) => setTimeout(resolve, 0));
+      // has fired; one timer turn lets it surface (as a crash, which then owns the end) before the natural run.
+      if (runtime === "bun") {
+        surfacing = true;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        surfacing = false;
+        if (phase !== "live") return;
+      }
+      phase = "ending";
       await naturalEnd(registry, runtime, { get: () => currentExitCode(proc), set: setCode }, end).finally(
         () => (phase = "natural"),
       );
