@@ -131,17 +131,17 @@ export function denoAdapter(deno: DenoLike): Adapter {
       {
         pid: deno.pid,
         windows,
-        appOwns: async (signal) => {
-          // node:process listeners can be counted, and signal-exit's are not the application's.
+        appOwns: (signal) => {
+          // node:process listeners can be counted (at once, before the app's own
+          // listener may end the process), and signal-exit's are not the application's.
           const nodeListeners = proc?.listenerCount(signal) ?? 0;
           if (nodeListeners - (proc ? signalExitListeners(proc) : 0) > 0) return true;
+          // signal-exit's listeners hold the signal too, and would hide a Deno one.
+          if (nodeListeners > 0) return false;
+          const ours = signalListeners.find(([name]) => name === signal)?.[1];
           // Deno calls every listener of a signal in one synchronous loop; look
           // once it is over, so taking ours off and on cannot disturb it.
-          await undefined;
-          // Anything else that holds the signal is a Deno.addSignalListener
-          // listener (signal-exit's, if any, hide one).
-          const ours = signalListeners.find(([name]) => name === signal)?.[1];
-          return nodeListeners === 0 && ours !== undefined && heldByOthers(deno, signal, ours);
+          return Promise.resolve().then(() => ours !== undefined && heldByOthers(deno, signal, ours));
         },
         // Deno lets a program signal its own pid without --allow-run.
         kill: (pid, signal) => deno.kill(pid, signal),

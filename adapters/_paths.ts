@@ -78,7 +78,10 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
     // Set before the (possibly asynchronous) ownership check, so a duplicate
     // arriving meanwhile is recognised as one.
     first = { signal, at };
-    if (await host.appOwns(signal)) {
+    // Awaited only when it must be (Deno): the application's own listener may
+    // end the process synchronously right after ours, and a report must precede that.
+    const owns = host.appOwns(signal);
+    if (typeof owns === "boolean" ? owns : await owns) {
       first = undefined;
       host.debug?.(`${signal}: the application listens to it, so it owns it; the callbacks run at the exit it chooses`);
       return;

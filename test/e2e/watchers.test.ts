@@ -1,0 +1,127 @@
+// atexit under the watchers people develop with, driven for real: nodemon,
+// tsx watch and node --watch each deliver a stop or restart signal twice a
+// few milliseconds apart (the terminal's copy beside the tool's own, or the
+// tool's two), and the async cleanup must still finish every time.
+// ATEXIT_DEBUG=1 makes the child report each duplicate it ignored, which
+// shows the tool really sent one in this run.
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { fixture } from "./runtimes.ts";
+
+const bin = (name: string): string => new URL(`../../node_modules/.bin/${name}`, import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "atexit-watchers-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Session {
+  /** The lines the children wrote, each ending with its pid. */
+  log(): string[];
+  /** Waits until `count` children have written "ready"; returns their pids. */
+  ready(count: number): Promise<string[]>;
+  /** Sends `signal` to the whole process group, as a terminal's Ctrl+C does. */
+  interrupt(signal?: NodeJS.Signals): void;
+  /** Resolves when the tool has exited, with what it wrote on stderr. */
+  ended(): Promise<string>;
+}
+
+let sessions = 0;
+/** Starts `command` in a process group of its own, its children writing to a fresh log. */
+function start(command: string, args: string[], watched: string): Session {
+  const logFile = join(dir, `log-${++sessions}.txt`);
+  writeFileSync(logFile, "");
+  writeFileSync(watched, "0");
+  const tool = spawn(command, args, {
+    detached: true,
+    env: { ...process.env, WATCH_LOG: logFile, ATEXIT_DEBUG: "1" },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  tool.stderr!.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => tool.on("close", () => resolve()));
+  const log = () => readFileSync(logFile, "utf8").split("\n").filter(Boolean);
+  return {
+    log,
+    async ready(count) {
+      for (let waited = 0; waited < 15_000; waited += 50) {
+        const pids = log().filter((line) => line.startsWith("ready ")).map((line) => line.split(" ")[1]!);
+        if (pids.length >= count) return pids;
+        await sleep(50);
+      }
+      throw new Error(`${count} children never got ready; log: ${log().join(" | ")}\nstderr: ${stderr}`);
+    },
+    interrupt: (signal = "SIGINT") => process.kill(-tool.pid!, signal),
+    async ended() {
+      const timer = setTimeout(() => process.kill(-tool.pid!, "SIGKILL"), 15_000);
+      await exited;
+      clearTimeout(timer);
+      return stderr;
+    },
+  };
+}
+
+/** What the child with `pid` recorded: its cleanup's start and end. */
+const recorded = (session: Session, pid: string): string[] =>
+  session.log().filter((line) => line.endsWith(` ${pid}`) && !line.startsWith("ready"));
+
+const duplicates = (stderr: string, signal: string): number =>
+  stderr.split("\n").filter((line) => line.startsWith(`[atexit] ${signal} again `)).length;
+
+describe("nodemon", () => {
+  test("--signal SIGTERM: a restart's two SIGTERMs run the cleanup once, to the end; Ctrl+C's SIGINTs too", async () => {
+    const watched = join(dir, "nodemon.txt");
+    const session = start(bin("nodemon"), ["--quiet", "--watch", watched, "--signal", "SIGTERM", fixture("watched.mjs")], watched);
+    const [first] = await session.ready(1);
+    await sleep(300); // nodemon starts watching after it starts the child
+    writeFileSync(watched, "1");
+    const [, second] = await session.ready(2);
+    await sleep(100);
+    session.interrupt();
+    const stderr = await session.ended();
+    expect(recorded(session, first!)).toEqual([`start signal SIGTERM ${first}`, `done ${first}`]);
+    expect(recorded(session, second!)).toEqual([`start signal SIGINT ${second}`, `done ${second}`]);
+    expect(duplicates(stderr, "SIGTERM")).toBeGreaterThanOrEqual(1);
+    expect(duplicates(stderr, "SIGINT")).toBeGreaterThanOrEqual(1);
+  });
+
+  test("its default restart signal, SIGUSR2, with extraSignals: the cleanup finishes before the restart", async () => {
+    const watched = join(dir, "nodemon-usr2.txt");
+    const session = start(bin("nodemon"), ["--quiet", "--watch", watched, fixture("watched.mjs"), "usr2"], watched);
+    const [first] = await session.ready(1);
+    await sleep(300);
+    writeFileSync(watched, "1");
+    await session.ready(2);
+    session.interrupt();
+    await session.ended();
+    expect(recorded(session, first!)).toEqual([`start signal SIGUSR2 ${first}`, `done ${first}`]);
+  });
+});
+
+describe("tsx watch", () => {
+  test("Ctrl+C: the child's two SIGINTs run the cleanup once, to the end", async () => {
+    const watched = join(dir, "tsx.txt");
+    const session = start(bin("tsx"), ["watch", "--clear-screen=false", fixture("watched.mjs")], watched);
+    const [child] = await session.ready(1);
+    await sleep(100);
+    session.interrupt();
+    const stderr = await session.ended();
+    expect(recorded(session, child!)).toEqual([`start signal SIGINT ${child}`, `done ${child}`]);
+    expect(duplicates(stderr, "SIGINT")).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("node --watch", () => {
+  test("Ctrl+C: the cleanup runs once, to the end", async () => {
+    // A folder of its own: the logs change, and a change there would restart the child.
+    const folder = join(dir, "node-watch");
+    mkdirSync(folder);
+    const session = start(process.execPath, ["--watch", "--watch-path", folder, fixture("watched.mjs")], join(folder, "w.txt"));
+    const [child] = await session.ready(1);
+    await sleep(100);
+    session.interrupt();
+    await session.ended();
+    expect(recorded(session, child!)).toEqual([`start signal SIGINT ${child}`, `done ${child}`]);
+  });
+});
