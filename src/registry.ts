@@ -141,7 +141,7 @@ function isTimeout(error: unknown): boolean {
 
 /** How reports name a callback: its `name` option, else its function name. */
 function nameOf(entry: Entry): string {
-  if (entry.name !== undefined) return entry.name;
+  if (entry.name) return entry.name;
   try {
     const { name } = entry.callback;
     return typeof name === "string" && name !== "" ? name : "anonymous";
@@ -429,7 +429,7 @@ export class Registry {
     try {
       this.config.onError(error, event, name);
     } catch (failure) {
-      printError(failure, event, `onError, reporting "${name}"`);
+      console.error(`[atexit] onError failed while reporting exit callback "${name}":`, failure);
     }
   }
 

@@ -60,3 +60,12 @@ describe.each(debugIds)("%s: ATEXIT_DEBUG=1", (id) => {
     expect([duplicate.lines, duplicate.signal, duplicate.stderr]).toEqual([["flush start", "flush done"], "SIGINT", ""]);
   });
 });
+
+test("deno: without --allow-env, ATEXIT_DEBUG=1 is not read: no prompt, no report, no error", async () => {
+  const { command, args } = runtimes.deno;
+  const outcome = await runProgram(command, [...args, fixture("debug.mjs"), "app-exit"], {
+    env: { ATEXIT_DEBUG: "1" },
+    signals: [{ signal: "SIGTERM" }],
+  });
+  expect([outcome.lines, outcome.code, outcome.stderr]).toEqual([["app exits", "flush start"], 0, ""]);
+});

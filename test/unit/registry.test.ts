@@ -1211,6 +1211,34 @@ describe("createApi with a fake adapter", () => {
     expect("errorExitCode" in config).toBe(true);
   });
 
+  test("configure() of a key that decides the listeners installs them again; other keys do not", () => {
+    const adapter = fakeAdapter();
+    const api = createApi(() => adapter);
+    api.register(() => {});
+    expect(adapter.install).toHaveBeenCalledTimes(1);
+    api.configure({ timeout: 10, duplicateSignalWindow: 50 });
+    expect(adapter.install).toHaveBeenCalledTimes(1);
+    for (const change of [{ extraSignals: ["SIGUSR2"] }, { awaitCrash: true }, { shutdownMessage: "shutdown" }] as const) {
+      api.configure(change);
+    }
+    expect(adapter.uninstall).toHaveBeenCalledTimes(3);
+    expect(adapter.install).toHaveBeenCalledTimes(4);
+    api.configure({ awaitCrash: true }); // no change
+    expect(adapter.install).toHaveBeenCalledTimes(4);
+  });
+
+  test("no listener is installed again during a run, nor before the first registration", async () => {
+    const adapter = fakeAdapter();
+    const api = createApi(() => adapter);
+    api.configure({ awaitCrash: true });
+    expect(adapter.install).not.toHaveBeenCalled();
+    api.register(async () => {
+      api.configure({ awaitCrash: false });
+    });
+    await api.runHandlers();
+    expect(adapter.install).toHaveBeenCalledTimes(1);
+  });
+
   test("configure's onError receives callback failures from exit()", async () => {
     const adapter = fakeAdapter(0);
     const api = createApi(() => adapter);

@@ -254,6 +254,29 @@ describe("exit()", () => {
   });
 });
 
+describe("register() option name", () => {
+  test.each([
+    [42, "number"],
+    [null, "null"],
+    [{}, "object"],
+  ])("name: %s → TypeError", (name, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose({ name }))),
+      TypeError,
+      `[atexit] register() option "name" must be a string, got ${got}`,
+    );
+    expect(api.count()).toBe(0);
+  });
+
+  test('name: "" (then the function name is used) and a name with spaces are accepted', () => {
+    const { api } = setup();
+    api.register(fn, { name: "" });
+    api.register(fn, { name: "flush the queue" });
+    expect(api.count()).toBe(2);
+  });
+});
+
 describe("configure()", () => {
   test("an unknown key → TypeError naming the key and the known ones", () => {
     const { api } = setup();
@@ -325,6 +348,59 @@ describe("configure()", () => {
       type,
       `[atexit] configure() expects option "errorExitCode" to be an integer from 0 to 255, got ${got}`,
     );
+  });
+
+  test.each([
+    [-1, RangeError, 'must be 0 or more milliseconds, got -1'],
+    [NaN, RangeError, 'must be 0 or more milliseconds, got NaN'],
+    ["50", TypeError, 'must be a number of milliseconds, got string'],
+  ] as const)("duplicateSignalWindow %s → %o", (duplicateSignalWindow, type, message) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure(loose({ duplicateSignalWindow }))),
+      type,
+      `[atexit] configure() option "duplicateSignalWindow" ${message}`,
+    );
+  });
+
+  test.each([
+    ["SIGUSR2", TypeError, 'must be an array of signal names, got string'],
+    [null, TypeError, 'must be an array of signal names, got null'],
+    [[2], TypeError, 'must hold signal names, got number'],
+    [["SIGKILL"], RangeError, 'cannot take SIGKILL (it can take: SIGUSR2, SIGQUIT)'],
+    [["SIGUSR2", "SIGSEGV"], RangeError, 'cannot take SIGSEGV (it can take: SIGUSR2, SIGQUIT)'],
+    [["SIGINT"], RangeError, 'cannot take SIGINT (it can take: SIGUSR2, SIGQUIT)'],
+    [["SIGUSR1"], RangeError, 'cannot take SIGUSR1 (it can take: SIGUSR2, SIGQUIT)'],
+  ] as const)("extraSignals %j → %o", (extraSignals, type, message) => {
+    const { api } = setup();
+    expectError(thrown(() => api.configure(loose({ extraSignals }))), type, `[atexit] configure() option "extraSignals" ${message}`);
+  });
+
+  test("extraSignals is copied and frozen: changing the caller's array later changes nothing", () => {
+    const { api } = setup();
+    const signals: Array<"SIGUSR2" | "SIGQUIT"> = ["SIGUSR2", "SIGUSR2"];
+    const config = api.configure({ extraSignals: signals });
+    signals.push("SIGQUIT");
+    expect(config.extraSignals).toEqual(["SIGUSR2"]);
+    expect(Object.isFrozen(config.extraSignals)).toBe(true);
+  });
+
+  test.each([
+    ["awaitCrash", "yes", 'must be a boolean, got string'],
+    ["awaitCrash", 1, 'must be a boolean, got number'],
+    ["shutdownMessage", 1, 'must be a string, got number'],
+    ["shutdownMessage", null, 'must be a string, got null'],
+  ] as const)("%s %s → TypeError", (key, value, message) => {
+    const { api } = setup();
+    expectError(thrown(() => api.configure(loose({ [key]: value }))), TypeError, `[atexit] configure() option "${key}" ${message}`);
+  });
+
+  test("shutdownMessage: undefined turns it back off; awaitCrash: undefined leaves it as it was", () => {
+    const { api } = setup();
+    api.configure({ shutdownMessage: "shutdown", awaitCrash: true });
+    const config = api.configure({ shutdownMessage: undefined, awaitCrash: undefined });
+    expect(config.shutdownMessage).toBeUndefined();
+    expect(config.awaitCrash).toBe(true);
   });
 
   test("a rejected configure() changes nothing, even the valid keys beside the bad one", () => {

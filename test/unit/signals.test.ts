@@ -1,0 +1,178 @@
+// The signal path shared by the server adapters (adapters/_paths.ts), against
+// a fake host: who owns a signal, duplicate deliveries within
+// duplicateSignalWindow, a real second request, and how the process is ended
+// (re-raise, or 128+n as PID 1 and on Windows).
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { signalHandler, type SignalHost } from "../../adapters/_paths.ts";
+import { defaultConfig, Registry } from "../../src/registry.ts";
+import type { AtexitConfig } from "../../src/types.ts";
+
+let clock = 1_000_000;
+function setup(host: Partial<SignalHost> = {}, config: Partial<AtexitConfig> = {}) {
+  vi.spyOn(Date, "now").mockImplementation(() => clock);
+  const registry = new Registry();
+  registry.config = Object.freeze({ ...defaultConfig, ...config });
+  const calls: string[] = [];
+  const fake: SignalHost = {
+    pid: 4242,
+    windows: false,
+    appOwns: () => false,
+    kill: (pid, signal) => void calls.push(`kill ${pid} ${signal}`),
+    exit: (code) => void calls.push(`exit ${code}`),
+    flush: async () => void calls.push("flush"),
+    end: async (code) => void calls.push(`end ${code}`),
+    onRun: () => void calls.push("onRun"),
+    debug: (message) => void calls.push(`debug ${message}`),
+    ...host,
+  };
+  let release: () => void = () => {};
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  registry.add(
+    async () => {
+      calls.push("callback start");
+      await slow;
+      calls.push("callback done");
+    },
+    {},
+    { runtime: "node" },
+  );
+  return { registry, calls, onSignal: signalHandler(registry, fake, "node"), release: () => release() };
+}
+
+const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+describe("duplicate deliveries", () => {
+  test("the same signal again within the window is ignored; the run finishes, then the signal is re-raised", async () => {
+    const { calls, onSignal, release } = setup();
+    const first = onSignal("SIGINT");
+    await tick();
+    clock += 99;
+    await onSignal("SIGINT");
+    expect(calls).toEqual(["onRun", "callback start", "debug SIGINT again 99 ms after the first: a duplicate delivery, ignored"]);
+    release();
+    await first;
+    expect(calls.slice(3)).toEqual(["callback done", "flush", "kill 4242 SIGINT"]);
+  });
+
+  test("the same signal at the window's end is a second request: the process ends at once", async () => {
+    const { calls, onSignal, registry } = setup();
+    void onSignal("SIGTERM");
+    await tick();
+    clock += 100;
+    await onSignal("SIGTERM");
+    expect(calls).toEqual([
+      "onRun",
+      "callback start",
+      "debug SIGTERM during the run: ending at once, cutting the callbacks still running",
+      "kill 4242 SIGTERM",
+    ]);
+    expect(registry.hooked).toBeUndefined();
+  });
+
+  test("another signal within the window is a second request", async () => {
+    const { calls, onSignal } = setup();
+    void onSignal("SIGINT");
+    await tick();
+    clock += 1;
+    await onSignal("SIGTERM");
+    expect(calls.at(-1)).toBe("kill 4242 SIGTERM");
+  });
+
+  test("duplicateSignalWindow: 0 makes every repeat a second request", async () => {
+    const { calls, onSignal } = setup({}, { duplicateSignalWindow: 0 });
+    void onSignal("SIGINT");
+    await tick();
+    await onSignal("SIGINT");
+    expect(calls.at(-1)).toBe("kill 4242 SIGINT");
+  });
+
+  test("the window is read when the repeat arrives (configure() during the run applies)", async () => {
+    const { calls, onSignal, registry } = setup();
+    void onSignal("SIGINT");
+    await tick();
+    registry.config = Object.freeze({ ...registry.config, duplicateSignalWindow: 1000 });
+    clock += 500;
+    await onSignal("SIGINT");
+    expect(calls.at(-1)).toBe("debug SIGINT again 500 ms after the first: a duplicate delivery, ignored");
+  });
+});
+
+describe("who owns the signal", () => {
+  test("an application that listens (said at once) owns it: no run, and a report", async () => {
+    const { calls, onSignal, registry } = setup({ appOwns: () => true });
+    await onSignal("SIGTERM");
+    expect(calls).toEqual([
+      "debug SIGTERM: the application listens to it, so it owns it; the callbacks run at the exit it chooses",
+    ]);
+    expect(registry.running).toBe(false);
+  });
+
+  test("an ownership found later (Deno's check) also keeps atexit out, and a repeat meanwhile is a duplicate", async () => {
+    let answer: (owns: boolean) => void = () => {};
+    const { calls, onSignal } = setup({ appOwns: () => new Promise<boolean>((resolve) => (answer = resolve)) });
+    const first = onSignal("SIGTERM");
+    clock += 2;
+    await onSignal("SIGTERM");
+    answer(true);
+    await first;
+    expect(calls).toEqual([
+      "debug SIGTERM again 2 ms after the first: a duplicate delivery, ignored",
+      "debug SIGTERM: the application listens to it, so it owns it; the callbacks run at the exit it chooses",
+    ]);
+  });
+
+  test("once the application stops listening, the next signal runs the callbacks", async () => {
+    let owns = true;
+    const { calls, onSignal, release } = setup({ appOwns: () => owns });
+    await onSignal("SIGINT");
+    owns = false;
+    clock += 5000;
+    const run = onSignal("SIGINT");
+    release();
+    await run;
+    expect(calls.slice(1)).toEqual(["onRun", "callback start", "callback done", "flush", "kill 4242 SIGINT"]);
+  });
+});
+
+describe("ending the process", () => {
+  test("as PID 1, where a re-raise cannot kill, it exits with 128+n", async () => {
+    const { calls, onSignal, release } = setup({ pid: 1 });
+    const run = onSignal("SIGTERM");
+    release();
+    await run;
+    expect(calls.slice(-2)).toEqual(["flush", "exit 143"]);
+  });
+
+  test("on Windows it exits with 128+n", async () => {
+    const { calls, onSignal, release } = setup({ windows: true });
+    const run = onSignal("SIGINT");
+    release();
+    await run;
+    expect(calls.slice(-2)).toEqual(["flush", "exit 130"]);
+  });
+
+  test("if the re-raise does not kill, it exits with 128+n after a grace period", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    const { calls, onSignal, release } = setup();
+    const run = onSignal("SIGHUP");
+    release();
+    await vi.runAllTimersAsync();
+    await run;
+    expect(calls.slice(-3)).toEqual(["flush", "kill 4242 SIGHUP", "exit 129"]);
+  });
+
+  test("exit(code) from a callback replaces the re-raise", async () => {
+    const { calls, onSignal, registry, release } = setup();
+    const run = onSignal("SIGTERM");
+    await tick();
+    registry.requestExit(7);
+    release();
+    await run;
+    expect(calls.slice(-1)).toEqual(["end 7"]);
+  });
+});
