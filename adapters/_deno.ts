@@ -111,10 +111,13 @@ export function denoAdapter(deno: DenoLike): Adapter {
     // `unload`: run the callbacks here, unless the application cancelled the event.
     // With awaitCrash, cancel it ourselves, print Deno's report, await the
     // callbacks and end with 1; a crash while they run ends synchronously.
+    let awaitedCrash: (Trigger & { readonly code: number }) | undefined;
     const onCrash = (reason: Crash["reason"], event: Event, error: unknown): void => {
       if (event.defaultPrevented) return;
-      const trigger = { reason, code: 1, error, runtime: "deno", final: true } as const;
+      // The first crash is the cause: one during the awaited crash run does not replace it.
+      const trigger = awaitedCrash ?? ({ reason, code: 1, error, runtime: "deno", final: true } as const);
       if (awaitCrash && phase === "live") {
+        awaitedCrash = trigger;
         event.preventDefault();
         const shown = error instanceof Error && error.stack ? error.stack : (deno.inspect?.(error) ?? String(error));
         console.error(`error: Uncaught ${reason === "rejection" ? "(in promise) " : ""}${shown}`);

@@ -77,14 +77,15 @@ export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Ada
       const rejection = origin === "unhandledRejection";
       // An app's own uncaughtException listener keeps the process alive: no crash.
       if (!rejection && appHandlesCrashes()) return;
-      crash = { reason: rejection ? "rejection" : "exception", error };
+      // The first crash is the cause: one during the awaited crash run does not replace it.
+      crash ??= { reason: rejection ? "rejection" : "exception", error };
     };
 
     // awaitCrash: a listener stops the runtime's crash, so this one takes it
     // over: the runtime's report, the callbacks awaited, then status 1. A crash
     // while they run ends at once, with the callbacks left run synchronously.
     const awaitedCrash = (reason: Crash["reason"], error: unknown): void => {
-      crash = { reason, error };
+      crash ??= { reason, error };
       printCrash(error);
       if (phase !== "live") return proc.exit(1);
       phase = "ending";
