@@ -16,7 +16,19 @@ const bun = `${root}node_modules/.bin/bun`;
 // "@atexit/atexit" (the JSR name) mapped to the sources JSR publishes.
 const denoArgs = ["run", "--import-map", `${root}test/fixtures/jsr-import-map.json`];
 
-const expected: Record<string, { stdout: string[]; code: number; command?: string; args?: string[] }> = {
+interface Expectation {
+  /** The lines printed; for a vitest sample, a pattern the run's output must match. */
+  stdout: string[] | RegExp;
+  code: number | null;
+  /** The signal that ends the program, if one does. */
+  signal?: string;
+  command?: string;
+  args?: string[];
+  /** Run as a test file by vitest instead of as a program. */
+  vitest?: true;
+}
+
+const expected: Record<string, Expectation> = {
   "Node.js (npm install atexit)": { stdout: ["working", "database closed (natural)", "logs flushed"], code: 0 },
   "Deno (deno add jsr:@atexit/atexit, or npm:atexit)": {
     stdout: ["flushed on deno (natural)"],
@@ -30,7 +42,14 @@ const expected: Record<string, { stdout: string[]; code: number; command?: strin
   "exit(code?)": { stdout: ["saved"], code: 3 },
   "runHandlers()": { stdout: ["flushed early", "0"], code: 0 },
   "count() and clear()": { stdout: ["2", "0"], code: 0 },
-  "configure(options)": { stdout: ["2000"], code: 0 },
+  "configure(options)": { stdout: ["2000 [ 'SIGUSR2' ]"], code: 0 },
+  "nodemon, tsx watch, node --watch": { stdout: ["closed before the restart"], code: 0 },
+  pm2: { stdout: ["stopped"], code: 0 },
+  vitest: { stdout: /Tests +2 passed \(2\)/, code: 0, vitest: true },
+  pino: { stdout: ['{"level":30,"msg":"working"}', '{"level":30,"reason":"natural","msg":"stopping"}'], code: 0 },
+  OpenTelemetry: { stdout: ["exported checkout"], code: 0 },
+  Sentry: { stdout: ["sent event"], code: null, signal: "SIGTERM" },
+  "Receiving sendOnExit's batches on a server": { stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"], code: 0 },
 };
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -53,14 +72,27 @@ describe("README", () => {
     test.runIf(expectation)(`sample under "${sample.heading}" runs and prints what it says`, async () => {
       // esbuild strips the types and lowers `using`, which Node 20 lacks.
       const { code } = transformSync(sample.code, { loader: "ts", format: "esm", target: "node20" });
-      mkdirSync(scratch, { recursive: true });
-      const file = `${scratch}/${sample.heading.replace(/\W+/g, "-")}.mjs`;
+      const { command = process.execPath, args = [], vitest } = expectation!;
+      // A vitest sample runs as a test file, in a folder with a config of its own.
+      const dir = vitest ? `${scratch}/vitest` : scratch;
+      mkdirSync(dir, { recursive: true });
+      const file = `${dir}/${sample.heading.replace(/\W+/g, "-")}${vitest ? ".test" : ""}.mjs`;
       writeFileSync(file, code);
-      const { command = process.execPath, args = [] } = expectation!;
-      const outcome = await runProgram(command, [...args, file]);
-      expect(outcome.stderr).toBe("");
-      expect(outcome.lines).toEqual(expectation!.stdout);
-      expect(outcome.code).toBe(expectation!.code);
+      if (vitest) writeFileSync(`${dir}/vitest.config.mjs`, 'export default { test: { include: ["*.test.mjs"] } };\n');
+      const outcome = vitest
+        ? await runProgram(`${root}node_modules/.bin/vitest`, ["run"], { cwd: dir, env: { CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" } })
+        : await runProgram(command, [...args, file]);
+      const { stdout } = expectation!;
+      if (stdout instanceof RegExp) {
+        expect(outcome.stdout).toMatch(stdout);
+      } else {
+        expect(outcome.stderr).toBe("");
+        expect(outcome.lines).toEqual(stdout);
+      }
+      expect({ code: outcome.code, signal: outcome.signal }).toEqual({
+        code: expectation!.code,
+        signal: expectation!.signal ?? null,
+      });
     });
   }
 });

@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { Adapter, Trigger } from "../../src/adapter.ts";
 import { defaultConfig, printError, Registry } from "../../src/registry.ts";
-import type { AtexitConfig, ExitEvent } from "../../src/types.ts";
+import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
 
 const exitTrigger: Trigger = { reason: "exit", code: 0, runtime: "node", final: true };
 const signalTrigger: Trigger = { reason: "signal", code: 143, signal: "SIGTERM", runtime: "node", final: true };
@@ -13,7 +13,7 @@ const signalTrigger: Trigger = { reason: "signal", code: 143, signal: "SIGTERM",
 function setup(config: Partial<AtexitConfig> = {}, adapter: Adapter = { runtime: "node", install: () => {} }) {
   const registry = new Registry();
   registry.config = Object.freeze({ ...defaultConfig, ...config });
-  return { registry, add: (fn: () => unknown, options = {}) => registry.add(fn, options, adapter) };
+  return { registry, add: (fn: ExitCallback, options = {}) => registry.add(fn, options, adapter) };
 }
 
 afterEach(() => vi.restoreAllMocks());
