@@ -63,7 +63,9 @@ Notes:
   so async B starts but is cut. Use atexit's exit() when callbacks must be awaited.
 - When the application listens to a signal itself, it owns it: atexit runs the
   callbacks at the real exit instead.
-- "second SIGINT": a second signal during the run ends the program at once.`);
+- "second SIGINT": a second request during the run ends the program at once. The
+  same signal again within 100 ms (duplicateSignalWindow) is a watcher's duplicate
+  delivery (nodemon, tsx watch, node --watch send two) and is ignored.`);
 if (failures) {
   console.log(`\n${failures} run(s) did not behave as the tests expect.`);
   process.exitCode = 1;
