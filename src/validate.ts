@@ -1,6 +1,6 @@
 // This module is browser compatible.
 
-import type { ExitCallback, RegisterOptions } from "./types.ts";
+import type { AtexitConfig, ExitCallback, RegisterOptions } from "./types.ts";
 
 /** Names the kind of thing a caller passed, for a TypeError: `number`, `null`, `array`. */
 export function describe(value: unknown): string {
@@ -58,102 +58,86 @@ function isAbortSignal(value: unknown): value is AbortSignal {
   );
 }
 
-const registerKeys = ["timeout", "last", "signal", "once", "name"] as const;
+type Check = (fn: string, key: string, value: unknown) => unknown;
 
-/** Each option is read once: the value checked is the value used. */
-export function checkRegisterOptions(options: unknown): RegisterOptions {
+/** An option of one `typeof` kind ("a boolean", "a string", "a function"). */
+const ofType =
+  (type: "boolean" | "string" | "function"): Check =>
+  (fn, key, value) => {
+    if (typeof value !== type) {
+      throw new TypeError(`[atexit] ${fn}() option "${key}" must be a ${type}, got ${describe(value)}`);
+    }
+    return value;
+  };
+
+const duration: Check = (fn, key, value) => {
+  assertDuration(fn, key, value);
+  return value;
+};
+
+/**
+ * Reads each known key of `options` once, checks the value read and returns
+ * those values: what was checked is what is used, whatever a getter would
+ * answer the second time. Keys given as `undefined` are kept as `undefined`.
+ */
+function checkOptions(fn: string, options: unknown, checks: Readonly<Record<string, Check>>): Record<string, unknown> {
   if (options === undefined) return {};
-  assertOptionsObject("register", options);
-  assertKnownKeys("register", options, registerKeys);
-  const { timeout, last, signal, once, name } = options;
-  if (timeout !== undefined) assertDuration("register", "timeout", timeout);
-  for (const [key, value] of [["last", last], ["once", once]] as const) {
-    if (value !== undefined && typeof value !== "boolean") {
-      throw new TypeError(`[atexit] register() option "${key}" must be a boolean, got ${describe(value)}`);
-    }
-  }
-  if (signal !== undefined && !isAbortSignal(signal)) {
-    throw new TypeError(`[atexit] register() option "signal" must be an AbortSignal, got ${describe(signal)}`);
-  }
-  if (name !== undefined && typeof name !== "string") {
-    throw new TypeError(`[atexit] register() option "name" must be a string, got ${describe(name)}`);
-  }
-  return { timeout, last, signal, once, name } as RegisterOptions;
-}
-
-const configKeys = [
-  "timeout",
-  "totalTimeout",
-  "onError",
-  "errorExitCode",
-  "duplicateSignalWindow",
-  "extraSignals",
-  "awaitCrash",
-  "shutdownMessage",
-] as const;
-
-/** The signals `extraSignals` may name: termination requests only, never fatal or tool signals. */
-const extraSignalNames: readonly string[] = ["SIGUSR2", "SIGQUIT"];
-
-function checkExtraSignals(value: unknown): readonly string[] {
-  if (!Array.isArray(value)) {
-    throw new TypeError(`[atexit] configure() option "extraSignals" must be an array of signal names, got ${describe(value)}`);
-  }
-  // Copied, then checked: the array the caller keeps cannot change what was checked.
-  const signals = [...value];
-  for (const signal of signals) {
-    if (typeof signal !== "string") {
-      throw new TypeError(`[atexit] configure() option "extraSignals" must hold signal names, got ${describe(signal)}`);
-    }
-    if (!extraSignalNames.includes(signal)) {
-      throw new RangeError(
-        `[atexit] configure() option "extraSignals" cannot take ${signal} (it can take: ${extraSignalNames.join(", ")})`,
-      );
-    }
-  }
-  return Object.freeze([...new Set(signals)]);
-}
-
-/** The keys given, each read once and checked; `undefined` values are kept (configure decides what they mean). */
-export function checkConfig(options: unknown): Partial<Record<(typeof configKeys)[number], unknown>> {
-  if (options === undefined) return {};
-  assertOptionsObject("configure", options);
-  assertKnownKeys("configure", options, configKeys);
-  const checked: Partial<Record<(typeof configKeys)[number], unknown>> = {};
-  for (const key of configKeys) {
+  assertOptionsObject(fn, options);
+  assertKnownKeys(fn, options, Object.keys(checks));
+  const checked: Record<string, unknown> = {};
+  for (const key of Object.keys(checks)) {
     if (!(key in options)) continue;
     const value = options[key];
-    checked[key] = value === undefined ? undefined : checkConfigValue(key, value);
+    checked[key] = value === undefined ? undefined : checks[key]!(fn, key, value);
   }
   return checked;
 }
 
-function checkConfigValue(key: (typeof configKeys)[number], value: unknown): unknown {
-  switch (key) {
-    case "timeout":
-    case "totalTimeout":
-    case "duplicateSignalWindow":
-      assertDuration("configure", key, value);
-      return value;
-    case "onError":
-      if (typeof value !== "function") {
-        throw new TypeError(`[atexit] configure() option "onError" must be a function, got ${describe(value)}`);
+const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
+  timeout: duration,
+  last: ofType("boolean"),
+  signal: (fn, key, value) => {
+    if (!isAbortSignal(value)) {
+      throw new TypeError(`[atexit] ${fn}() option "${key}" must be an AbortSignal, got ${describe(value)}`);
+    }
+    return value;
+  },
+  once: ofType("boolean"),
+  name: ofType("string"),
+};
+
+export const checkRegisterOptions = (options: unknown): RegisterOptions =>
+  checkOptions("register", options, registerChecks) as RegisterOptions;
+
+/** The signals `extraSignals` may name: termination requests only, never fatal or tool signals. */
+const extraSignalNames: readonly string[] = ["SIGUSR2", "SIGQUIT"];
+
+const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
+  timeout: duration,
+  totalTimeout: duration,
+  onError: ofType("function"),
+  errorExitCode: (fn, key, value) => {
+    assertStatus(fn, `option "${key}"`, value);
+    return value;
+  },
+  duplicateSignalWindow: duration,
+  extraSignals: (fn, key, value) => {
+    const prefix = `[atexit] ${fn}() option "${key}"`;
+    if (!Array.isArray(value)) throw new TypeError(`${prefix} must be an array of signal names, got ${describe(value)}`);
+    // Copied, then checked: the array the caller keeps cannot change what was checked.
+    const signals: unknown[] = [...value];
+    for (const signal of signals) {
+      if (typeof signal !== "string") throw new TypeError(`${prefix} must hold signal names, got ${describe(signal)}`);
+      if (!extraSignalNames.includes(signal)) {
+        throw new RangeError(`${prefix} cannot take ${signal} (it can take: ${extraSignalNames.join(", ")})`);
       }
-      return value;
-    case "errorExitCode":
-      assertStatus("configure", `option "errorExitCode"`, value);
-      return value;
-    case "extraSignals":
-      return checkExtraSignals(value);
-    case "awaitCrash":
-      if (typeof value !== "boolean") {
-        throw new TypeError(`[atexit] configure() option "awaitCrash" must be a boolean, got ${describe(value)}`);
-      }
-      return value;
-    case "shutdownMessage":
-      if (typeof value !== "string") {
-        throw new TypeError(`[atexit] configure() option "shutdownMessage" must be a string, got ${describe(value)}`);
-      }
-      return value;
-  }
-}
+    }
+    return Object.freeze([...new Set(signals)]);
+  },
+  awaitCrash: ofType("boolean"),
+  shutdownMessage: ofType("string"),
+};
+
+/** The keys given, each read once and checked; `undefined` values are kept (configure decides what they mean). */
+export const checkConfig = (options: unknown): Partial<Record<keyof AtexitConfig, unknown>> =>
+  checkOptions("configure", options, configChecks);
