@@ -3,8 +3,10 @@
  * when the page is hidden or left (`visibilitychange` to hidden, `pagehide`,
  * `freeze`), once per hide episode, and again at the next hide if the page
  * comes back (from another tab, or from the back/forward cache). It never
- * listens to `unload`, and to `beforeunload` only on request. In a worker it
- * adds no listener. `atexit` resolves here under the `browser` condition.
+ * listens to `unload`, and to `beforeunload` only on request. It listens
+ * wherever there is a page, also a happy-dom or jsdom one under Node and an
+ * Electron renderer; in a worker or during server-side rendering it adds no
+ * listener. `atexit` resolves here under the `browser` condition.
  *
  * @example
  * ```ts
