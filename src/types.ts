@@ -92,9 +92,19 @@ export interface RegisterOptions {
  * off(); // false
  * ```
  */
-export interface Registration extends Disposable {
+export interface Registration extends DisposableWhereDeclared {
   (): boolean;
 }
+
+/**
+ * `Symbol.dispose`'s type where the program's lib declares it (`esnext`,
+ * `esnext.disposable`, `@types/node`), else `never`. Looked up, not named, so
+ * these types compile under any lib, and `using` works wherever it can.
+ */
+type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : never;
+
+/** `Disposable`'s shape, or nothing where the lib has no `Symbol.dispose`. */
+type DisposableWhereDeclared = { [Key in DisposeSymbol]: () => void };
 
 /** What {@linkcode Atexit.configure} sets, process-wide. */
 export interface AtexitConfig {
