@@ -4,7 +4,7 @@
 // re-exports these, and binds register/exit/runHandlers to its own adapter.
 import { findRegistry, getRegistry } from "./global.ts";
 import { defaultConfig } from "./registry.ts";
-import type { AtexitConfig, ExitCallback } from "./types.ts";
+import type { AtexitConfig, ConfigureOptions, ExitCallback } from "./types.ts";
 import { assertCallback, checkConfig } from "./validate.ts";
 
 /**
@@ -68,7 +68,7 @@ export function clear(): void {
  * configure({ timeout: 1000, onError: (error) => console.error("cleanup failed", error) });
  * ```
  */
-export function configure(options?: Partial<AtexitConfig>): AtexitConfig {
+export function configure(options?: ConfigureOptions): AtexitConfig {
   const checked = checkConfig(options);
   // Reading the configuration must not create the registry either.
   if (Object.keys(checked).length === 0) return findRegistry()?.config ?? defaultConfig;

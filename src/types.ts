@@ -66,16 +66,16 @@ export type ExitCallback = (event: ExitEvent) => unknown;
 /** Options for {@linkcode Atexit.register}. */
 export interface RegisterOptions {
   /** Milliseconds this callback may take on awaited paths; defaults to the configured `timeout`. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** Run after every ordinary callback (log flushers); `last` callbacks run LIFO among themselves. */
-  readonly last?: boolean;
+  readonly last?: boolean | undefined;
   /** Remove the registration when this signal aborts; an aborted signal registers nothing. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Run at most once. Only browsers run callbacks more than once (at every
    * hide of a page that comes back); elsewhere a run always consumes them.
    */
-  readonly once?: boolean;
+  readonly once?: boolean | undefined;
 }
 
 /**
@@ -122,6 +122,22 @@ export interface AtexitConfig {
    * Default `undefined`: a failing callback does not change the status (CPython's rule).
    */
   readonly errorExitCode: number | undefined;
+}
+
+/**
+ * What {@linkcode Atexit.configure} takes: any of the settings. A key given as
+ * `undefined` is left as it was, except `errorExitCode`, which `undefined`
+ * turns back off.
+ */
+export interface ConfigureOptions {
+  /** Default per-callback time limit on awaited paths, in milliseconds. */
+  readonly timeout?: number | undefined;
+  /** Time limit for one whole awaited run, in milliseconds. */
+  readonly totalTimeout?: number | undefined;
+  /** Receives every callback failure (a throw, a rejection, a timeout). */
+  readonly onError?: ((error: unknown, event: ExitEvent) => void) | undefined;
+  /** Exit status to use when a callback failed and the program would otherwise end with 0. */
+  readonly errorExitCode?: number | undefined;
 }
 
 /** The public API, the same on every runtime. */
@@ -215,5 +231,5 @@ export interface Atexit {
    * configure({ timeout: 1000, onError: (error) => console.error("cleanup failed", error) });
    * ```
    */
-  configure(options?: Partial<AtexitConfig>): AtexitConfig;
+  configure(options?: ConfigureOptions): AtexitConfig;
 }

@@ -38,6 +38,7 @@ describe("the published types compile in consumer projects", () => {
     ["tsconfig.node.json", "@types/node, lib ES2022: `using` a registration"],
     ["tsconfig.node-esnext.json", "@types/node and lib ESNext, both declaring Disposable"],
     ["tsconfig.node10.json", "module CommonJS, node10 resolution: every subpath"],
+    ["tsconfig.exact.json", "exactOptionalPropertyTypes: options may be undefined"],
   ])("%s (%s)", (config) => {
     const { status, output } = tsc(config);
     expect(output).toBe("");

@@ -4,6 +4,7 @@
 import type {
   Atexit,
   AtexitConfig,
+  ConfigureOptions,
   ExitCallback,
   ExitEvent,
   ExitReason,
@@ -55,8 +56,10 @@ describe("public types", () => {
     expectTypeOf(node.runHandlers).returns.toEqualTypeOf<Promise<void>>();
     expectTypeOf(node.count).returns.toEqualTypeOf<number>();
     expectTypeOf(node.clear).returns.toEqualTypeOf<void>();
-    expectTypeOf(node.configure).parameter(0).toEqualTypeOf<Partial<AtexitConfig> | undefined>();
+    expectTypeOf(node.configure).parameter(0).toEqualTypeOf<ConfigureOptions | undefined>();
     expectTypeOf(node.configure).returns.toEqualTypeOf<AtexitConfig>();
+    // Every setting, and no other key (exactOptionalPropertyTypes: test/fixtures/types/exact.ts).
+    expectTypeOf<keyof ConfigureOptions>().toEqualTypeOf<keyof AtexitConfig>();
     typeOnly(() => {
       // @ts-expect-error exit takes a numeric status
       void node.exit("3");
