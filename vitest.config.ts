@@ -15,8 +15,8 @@ const config: ReturnType<typeof defineConfig> = defineConfig({
       },
       {
         // The DOM environments (happy-dom, jsdom) resolve `atexit` as a browser
-        // bundler would, through the `browser` export condition. A later group,
-        // so these files never run beside the main ones either.
+        // bundler would, through the `browser` export condition. A group of
+        // its own, so these files never run beside the main ones either.
         extends: true,
         resolve: { conditions: ["browser"] },
         test: { name: "dom", include: ["test/dom/**/*.test.ts"], sequence: { groupOrder: 1 } },
