@@ -1,6 +1,7 @@
 // The published declarations, type-checked by tsc from the consumer projects
 // in test/fixtures/types (one tsconfig per configuration an application may
-// have), against the built dist/ through the package's own exports map.
+// have), against the built dist/: through the package's own exports map, and
+// for node10 resolution through a copy installed from the packed tarball.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -37,6 +38,7 @@ describe("the published types compile in consumer projects", () => {
     ["tsconfig.esnext.json", "lib ESNext + DOM: `using` a registration"],
     ["tsconfig.node.json", "@types/node, lib ES2022: `using` a registration"],
     ["tsconfig.node-esnext.json", "@types/node and lib ESNext, both declaring Disposable"],
+    ["tsconfig.node-dom.json", "@types/node beside lib DOM: `using` a registration"],
     ["tsconfig.node10.json", "module CommonJS, node10 resolution: every subpath"],
     ["tsconfig.exact.json", "exactOptionalPropertyTypes: options may be undefined"],
   ])("%s (%s)", (config) => {
