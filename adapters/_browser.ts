@@ -14,14 +14,27 @@ type Dispatch = (reason: ExitReason, final: boolean) => void;
 /** The installed adapter's trigger, for the opt-in `beforeunload` listener. */
 let dispatch: Dispatch | undefined;
 
+type PageGlobals = { document?: { addEventListener?: unknown }; addEventListener?: unknown };
+
 /**
- * Builds the browser adapter. Hosts without a document (workers, server-side
+ * Whether this realm has a page whose events can be listened to. Asked before
+ * the runtime is named: happy-dom and jsdom under Node, and Electron
+ * renderers, have a real document and also `process.versions.node`, and there
+ * the page's events are the ones that fire. A document without
+ * `addEventListener` is a server-side rendering stub, not a page.
+ */
+export function hasPage(globals: PageGlobals = globalThis as PageGlobals): boolean {
+  return typeof globals.document?.addEventListener === "function" && typeof globals.addEventListener === "function";
+}
+
+/**
+ * Builds the browser adapter. Hosts without a page (workers, server-side
  * rendering) get no listeners: callbacks run through `exit()` and `runHandlers()`.
  */
 export function browserAdapter(): Adapter {
   // A worker, or a server rendering the page: no page events to hook there.
-  const runtime = detectRuntime();
-  if (runtime !== "browser") return { runtime };
+  if (!hasPage()) return { runtime: detectRuntime() };
+  const runtime = "browser";
   let uninstall: (() => void) | undefined;
 
   const install = (registry: Registry): void => {

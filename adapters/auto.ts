@@ -25,6 +25,10 @@ import { getProcess } from "./_process.ts";
 export { clear, configure, count, unregister } from "../src/public.ts";
 export type * from "../src/types.ts";
 
+// Node before a document, unlike the browser entry: under happy-dom or jsdom
+// in Node, and in an Electron renderer, the process and its exit are real, and
+// an application that wants the page's events there asks for them with the
+// `browser` condition or atexit/adapters/browser.
 function pick(): Adapter {
   const runtime = detectRuntime();
   if (runtime === "deno") return denoAdapter(getDeno()!);

@@ -3,8 +3,10 @@
  * when the page is hidden or left (`visibilitychange` to hidden, `pagehide`,
  * `freeze`), once per hide episode, and again at the next hide if the page
  * comes back (from another tab, or from the back/forward cache). It never
- * listens to `unload`, and to `beforeunload` only on request. In a worker it
- * adds no listener. `atexit` resolves here under the `browser` condition.
+ * listens to `unload`, and to `beforeunload` only on request. It listens
+ * wherever there is a page, also a happy-dom or jsdom one under Node and an
+ * Electron renderer; in a worker or during server-side rendering it adds no
+ * listener. `atexit` resolves here under the `browser` condition.
  *
  * @example
  * ```ts
@@ -18,13 +20,13 @@
  * @module
  */
 import { createApi } from "../src/api.ts";
-import type { Atexit } from "../src/types.ts";
+import type { Atexit, BrowserExitReason } from "../src/types.ts";
 import { browserAdapter, listenBeforeUnload } from "./_browser.ts";
 
-export { clear, configure, count, unregister } from "../src/public.ts";
+export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit = createApi(browserAdapter);
+const api: Atexit<BrowserExitReason> = createApi<BrowserExitReason>(browserAdapter);
 
 /**
  * Registers a callback to run, synchronously, whenever the page is hidden or
@@ -41,7 +43,22 @@ const api: Atexit = createApi(browserAdapter);
  * register((event) => navigator.sendBeacon("/log", `hidden, final=${event.final}`));
  * ```
  */
-export const register: Atexit["register"] = api.register;
+export const register: Atexit<BrowserExitReason>["register"] = api.register;
+
+/**
+ * Removes every registration of `callback` (Python's semantics) and returns
+ * how many there were.
+ *
+ * @example
+ * ```ts
+ * import { register, unregister } from "atexit/adapters/browser";
+ *
+ * const flush = () => {};
+ * register(flush);
+ * unregister(flush); // 1
+ * ```
+ */
+export const unregister: Atexit<BrowserExitReason>["unregister"] = api.unregister;
 
 /**
  * Runs the callbacks now, awaited; a page cannot end itself, so it then resolves.

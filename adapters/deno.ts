@@ -20,13 +20,13 @@
  */
 import { createApi } from "../src/api.ts";
 import { assertRuntime } from "../src/detect.ts";
-import type { Atexit } from "../src/types.ts";
+import type { Atexit, ServerExitReason } from "../src/types.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
 
-export { clear, configure, count, unregister } from "../src/public.ts";
+export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit = createApi(() => {
+const api: Atexit<ServerExitReason> = createApi<ServerExitReason>(() => {
   assertRuntime("deno", "atexit/adapters/deno");
   return denoAdapter(getDeno()!);
 });
@@ -44,7 +44,22 @@ const api: Atexit = createApi(() => {
  * const off = register((event) => console.log(`closing (${event.reason})`));
  * ```
  */
-export const register: Atexit["register"] = api.register;
+export const register: Atexit<ServerExitReason>["register"] = api.register;
+
+/**
+ * Removes every registration of `callback` (Python's semantics) and returns
+ * how many there were.
+ *
+ * @example
+ * ```ts
+ * import { register, unregister } from "atexit/adapters/deno";
+ *
+ * const flush = () => {};
+ * register(flush);
+ * unregister(flush); // 1
+ * ```
+ */
+export const unregister: Atexit<ServerExitReason>["unregister"] = api.unregister;
 
 /**
  * Runs the callbacks (awaited, within their limits), then ends the program

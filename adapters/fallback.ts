@@ -17,10 +17,13 @@ import { createApi } from "../src/api.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
 
-export { clear, configure, count, unregister } from "../src/public.ts";
+// A host without exit events runs the callbacks only through exit() and runHandlers().
+type FallbackExitReason = "exit" | "manual";
+
+export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit = createApi(() => ({ runtime: detectRuntime() }));
+const api: Atexit<FallbackExitReason> = createApi<FallbackExitReason>(() => ({ runtime: detectRuntime() }));
 
 /**
  * Registers a callback, last in, first out. With no exit event to hook here,
@@ -34,7 +37,22 @@ const api: Atexit = createApi(() => ({ runtime: detectRuntime() }));
  * const off = register(() => console.log("bye"));
  * ```
  */
-export const register: Atexit["register"] = api.register;
+export const register: Atexit<FallbackExitReason>["register"] = api.register;
+
+/**
+ * Removes every registration of `callback` (Python's semantics) and returns
+ * how many there were.
+ *
+ * @example
+ * ```ts
+ * import { register, unregister } from "atexit/adapters/fallback";
+ *
+ * const flush = () => {};
+ * register(flush);
+ * unregister(flush); // 1
+ * ```
+ */
+export const unregister: Atexit<FallbackExitReason>["unregister"] = api.unregister;
 
 /**
  * Runs the callbacks, awaited within their limits, then resolves: a host

@@ -19,14 +19,14 @@
  */
 import { createApi } from "../src/api.ts";
 import { assertRuntime } from "../src/detect.ts";
-import type { Atexit } from "../src/types.ts";
+import type { Atexit, ServerExitReason } from "../src/types.ts";
 import { nodeLikeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
 
-export { clear, configure, count, unregister } from "../src/public.ts";
+export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit = createApi(() => {
+const api: Atexit<ServerExitReason> = createApi<ServerExitReason>(() => {
   assertRuntime("node", "atexit/adapters/node");
   return nodeLikeAdapter(getProcess()!, "node");
 });
@@ -47,7 +47,22 @@ const api: Atexit = createApi(() => {
  * }, { timeout: 2000 });
  * ```
  */
-export const register: Atexit["register"] = api.register;
+export const register: Atexit<ServerExitReason>["register"] = api.register;
+
+/**
+ * Removes every registration of `callback` (Python's semantics) and returns
+ * how many there were.
+ *
+ * @example
+ * ```ts
+ * import { register, unregister } from "atexit/adapters/node";
+ *
+ * const flush = () => {};
+ * register(flush);
+ * unregister(flush); // 1
+ * ```
+ */
+export const unregister: Atexit<ServerExitReason>["unregister"] = api.unregister;
 
 /**
  * Runs the callbacks (awaited, within their limits), lets stdout and stderr

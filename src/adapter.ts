@@ -1,10 +1,26 @@
 // This module is browser compatible.
 
 import type { Registry } from "./registry.ts";
-import type { ExitEvent, RuntimeName } from "./types.ts";
+import type { ExitReason, RuntimeName } from "./types.ts";
+
+/**
+ * Every field an `ExitEvent` may have, not narrowed by reason: what the core
+ * builds events from. The adapters pair each reason with its fields (the
+ * end-to-end suites hold them to it); the published `ExitEvent` states that pairing.
+ */
+export interface EventFields {
+  readonly reason: ExitReason;
+  readonly code?: number;
+  readonly signal?: string;
+  readonly error?: unknown;
+  readonly runtime: RuntimeName;
+  readonly awaited: boolean;
+  readonly final: boolean;
+  readonly deadline: AbortSignal;
+}
 
 /** What an adapter tells the registry about an exit: the event minus the per-callback parts. */
-export type Trigger = Omit<ExitEvent, "awaited" | "deadline">;
+export type Trigger = Omit<EventFields, "awaited" | "deadline">;
 
 /**
  * The contract between the runtime-neutral core and one runtime. An adapter

@@ -2,15 +2,17 @@
 
 import type { Adapter } from "./adapter.ts";
 import { findRegistry, getRegistry } from "./global.ts";
-import type { Atexit } from "./types.ts";
+import type { Atexit, ExitReason } from "./types.ts";
 import { clear, configure, count, unregister } from "./public.ts";
 import { assertCallback, assertStatus, checkRegisterOptions } from "./validate.ts";
 
 /**
  * Binds the public API to an adapter: `register`, `exit` and `runHandlers`
- * use it; the other functions are the same everywhere (`public.ts`). `resolve` is called on first use, not at
- * import, so an entry point can check its host (or pick an adapter) lazily and
- * an unused import changes nothing.
+ * use it; the other functions are the same everywhere (`public.ts`). `R` is
+ * the reasons that adapter can produce, which its callbacks are typed for.
+ * `resolve` is called on first use, not at import, so an entry point can
+ * check its host (or pick an adapter) lazily and an unused import changes
+ * nothing.
  *
  * @example
  * ```ts
@@ -21,7 +23,7 @@ import { assertCallback, assertStatus, checkRegisterOptions } from "./validate.t
  * await runHandlers();
  * ```
  */
-export function createApi(resolve: () => Adapter): Atexit {
+export function createApi<R extends ExitReason = ExitReason>(resolve: () => Adapter): Atexit<R> {
   let bound: Adapter | undefined;
   const host = (): Adapter => (bound ??= resolve());
 
@@ -31,10 +33,13 @@ export function createApi(resolve: () => Adapter): Atexit {
       const checked = checkRegisterOptions(options);
       // The host first: registering on the wrong runtime must leave no trace.
       const adapter = host();
+      // Held with every entry's callbacks; this adapter's triggers carry only reasons R.
       return getRegistry().add(callback, checked, adapter);
     },
 
-    unregister,
+    // The one shared function, which takes any callback: typed here for the
+    // callbacks this entry's register takes.
+    unregister: unregister as Atexit<R>["unregister"],
 
     exit(code) {
       // Checked here, not in the async part, so bad input throws at the call site.

@@ -26,14 +26,14 @@ export interface SendOptions {
    * Largest body of one request, in bytes (default 60,000: under the 64 KiB a
    * page may have in flight with keepalive, with room for headers).
    */
-  readonly maxChunkBytes?: number;
+  readonly maxChunkBytes?: number | undefined;
   /**
    * The body's type. Default `text/plain;charset=UTF-8`: a CORS-safelisted type,
    * so a beacon to another origin needs no preflight (which it could not do).
    */
-  readonly contentType?: string;
+  readonly contentType?: string | undefined;
   /** How long to keep trying (browsers) or waiting for the server (servers), in ms. Default 5000. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
 }
 
 /** What {@linkcode sendOnExit} did with the payload. */

@@ -4,7 +4,7 @@
 // re-exports these, and binds register/exit/runHandlers to its own adapter.
 import { findRegistry, getRegistry } from "./global.ts";
 import { defaultConfig } from "./registry.ts";
-import type { AtexitConfig, ExitCallback } from "./types.ts";
+import type { AtexitConfig, ConfigureOptions, ExitCallback } from "./types.ts";
 import { assertCallback, checkConfig } from "./validate.ts";
 
 /**
@@ -73,7 +73,7 @@ const listenerKeys: readonly string[] = ["extraSignals", "awaitCrash", "shutdown
  * configure({ timeout: 1000, onError: (error) => console.error("cleanup failed", error) });
  * ```
  */
-export function configure(options?: Partial<AtexitConfig>): AtexitConfig {
+export function configure(options?: ConfigureOptions): AtexitConfig {
   const checked = checkConfig(options);
   const changes = Object.entries(checked).filter(([key, value]) => value !== undefined || clearable.includes(key));
   // Reading the configuration must not create the registry either.

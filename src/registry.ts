@@ -1,6 +1,6 @@
 // This module is browser compatible.
 
-import type { Adapter, Trigger } from "./adapter.ts";
+import type { Adapter, EventFields, Trigger } from "./adapter.ts";
 import { Stack, type StackNode } from "./stack.ts";
 import type {
   AtexitConfig,
@@ -68,7 +68,7 @@ let neverAborts: AbortSignal | undefined;
 const signalThatNeverAborts = (): AbortSignal => (neverAborts ??= new AbortController().signal);
 
 /** An ExitEvent whose `deadline` signal is made on first read (most callbacks never read it). */
-class Event implements ExitEvent {
+class Event implements EventFields {
   readonly code: number | undefined;
   readonly reason: ExitEvent["reason"];
   readonly signal: string | undefined;
@@ -420,7 +420,8 @@ export class Registry {
   }
 
   #event(trigger: Trigger, awaited: boolean, deadline: () => AbortSignal, run: Run): ExitEvent {
-    return new Event(trigger, run.exitCode ?? trigger.code, awaited, deadline);
+    // The adapter's trigger pairs its reason with that reason's fields.
+    return new Event(trigger, run.exitCode ?? trigger.code, awaited, deadline) as ExitEvent;
   }
 
   #report(error: unknown, event: ExitEvent, run: Run, entry: Entry): void {

@@ -5,48 +5,34 @@
  *
  * - `natural`: the program ran out of work and is ending by itself.
  * - `exit`: an explicit exit (`exit()`, `process.exit()`, `Deno.exit()`).
- * - `signal`: a termination signal (`SIGINT`, `SIGTERM`, `SIGHUP`, `SIGBREAK`).
+ * - `signal`: a termination signal (see {@linkcode ExitSignal}).
  * - `exception` / `rejection`: the program is crashing on an uncaught error.
  * - `hidden` / `pagehide`: a browser page is being hidden or left (`hidden`
  *   also covers a page being frozen).
  * - `beforeunload`: a browser page is about to be left, where that listener was opted into.
  * - `manual`: {@linkcode Atexit.runHandlers} was called.
  */
-export type ExitReason =
-  | "natural"
-  | "exit"
-  | "signal"
-  | "exception"
-  | "rejection"
-  | "hidden"
-  | "pagehide"
-  | "beforeunload"
-  | "manual";
+export type ExitReason = ServerExitReason | BrowserExitReason;
+
+/** The reasons Node.js, Deno and Bun run the callbacks for. */
+export type ServerExitReason = "natural" | "exit" | "signal" | "exception" | "rejection" | "manual";
+
+/** The reasons a browser page (or a web worker, through `exit()` and `runHandlers()`) runs the callbacks for. */
+export type BrowserExitReason = "hidden" | "pagehide" | "beforeunload" | "exit" | "manual";
+
+/**
+ * The termination signals an `ExitEvent` may name. The default set is the
+ * first four (`SIGBREAK` on Windows only); the others are opt-in.
+ */
+export type ExitSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGBREAK" | "SIGUSR2" | "SIGQUIT";
 
 /** The host a callback runs in. */
 export type RuntimeName = "node" | "deno" | "bun" | "browser" | "worker" | "unknown";
 
-/**
- * What a callback is told about the exit it is part of.
- *
- * @example
- * ```ts
- * import { register } from "atexit";
- *
- * register((event) => {
- *   if (event.reason === "signal") console.log(`stopping on ${event.signal}`);
- * });
- * ```
- */
-export interface ExitEvent {
+/** What every {@linkcode ExitEvent} carries, whatever its reason. */
+interface ExitEventBase<R extends ExitReason> {
   /** Why the callbacks are running. */
-  readonly reason: ExitReason;
-  /** The status the process will end with, where there is one. */
-  readonly code?: number;
-  /** The signal being handled, for `reason: "signal"`. */
-  readonly signal?: string;
-  /** The uncaught error, for `reason: "exception"` or `"rejection"`. */
-  readonly error?: unknown;
+  readonly reason: R;
   /** The host the callback runs in. */
   readonly runtime: RuntimeName;
   /** Whether a promise returned by the callback will be awaited on this path. */
@@ -57,27 +43,79 @@ export interface ExitEvent {
   readonly deadline: AbortSignal;
 }
 
+/** A termination signal is being handled. */
+interface SignalExitEvent extends ExitEventBase<"signal"> {
+  /**
+   * The status the process ends with if the signal cannot kill it: 128 + the
+   * signal's number (143 for SIGTERM), or what a callback passed to `exit()`.
+   */
+  readonly code: number;
+  /** The signal being handled. */
+  readonly signal: ExitSignal;
+  readonly error?: undefined;
+}
+
+/** The program is crashing on an uncaught error or an unhandled rejection. */
+interface CrashExitEvent<R extends "exception" | "rejection"> extends ExitEventBase<R> {
+  /** The status the process will end with. */
+  readonly code: number;
+  /** The uncaught error, or the rejection's reason (which may be anything, `undefined` too). */
+  readonly error: unknown;
+  readonly signal?: undefined;
+}
+
+/** Any other exit: a natural end, an explicit exit, a page hidden or left, a manual run. */
+interface PlainExitEvent<R extends ExitReason> extends ExitEventBase<R> {
+  /** The status the process will end with, where there is one. */
+  readonly code?: number | undefined;
+  readonly signal?: undefined;
+  readonly error?: undefined;
+}
+
+/**
+ * What a callback is told about the exit it is part of. It narrows by
+ * `reason`: a `"signal"` event has `signal` and `code`, an `"exception"` or
+ * `"rejection"` one has `error` and `code`. `ExitEvent<R>` is the event for
+ * the reasons `R` alone.
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit";
+ *
+ * register((event) => {
+ *   if (event.reason === "signal") console.log(`stopping on ${event.signal}`);
+ * });
+ * ```
+ */
+export type ExitEvent<R extends ExitReason = ExitReason> = R extends "signal"
+  ? SignalExitEvent
+  : R extends "exception" | "rejection"
+    ? CrashExitEvent<R>
+    : PlainExitEvent<R>;
+
 /**
  * A function to run at exit. It may return a promise; where the exit path allows
- * waiting (see {@linkcode ExitEvent.awaited}) it is awaited, within its timeout.
+ * waiting (see `ExitEvent.awaited`) it is awaited, within its timeout.
+ * `ExitCallback<R>` is told only of the reasons `R`; the plain `ExitCallback`,
+ * which handles every reason, fits every entry point's `register`.
  */
-export type ExitCallback = (event: ExitEvent) => unknown;
+export type ExitCallback<R extends ExitReason = ExitReason> = (event: ExitEvent<R>) => unknown;
 
 /** Options for {@linkcode Atexit.register}. */
 export interface RegisterOptions {
   /** Milliseconds this callback may take on awaited paths; defaults to the configured `timeout`. */
-  readonly timeout?: number;
+  readonly timeout?: number | undefined;
   /** Run after every ordinary callback (log flushers); `last` callbacks run LIFO among themselves. */
-  readonly last?: boolean;
+  readonly last?: boolean | undefined;
   /** Remove the registration when this signal aborts; an aborted signal registers nothing. */
-  readonly signal?: AbortSignal;
+  readonly signal?: AbortSignal | undefined;
   /**
    * Run at most once. Only browsers run callbacks more than once (at every
    * hide of a page that comes back); elsewhere a run always consumes them.
    */
-  readonly once?: boolean;
+  readonly once?: boolean | undefined;
   /** How failures name this callback in reports and in `onError`; defaults to the function's name. */
-  readonly name?: string;
+  readonly name?: string | undefined;
 }
 
 /**
@@ -94,9 +132,19 @@ export interface RegisterOptions {
  * off(); // false
  * ```
  */
-export interface Registration extends Disposable {
+export interface Registration extends DisposableWhereDeclared {
   (): boolean;
 }
+
+/**
+ * `Symbol.dispose`'s type where the program's lib declares it (`esnext`,
+ * `esnext.disposable`, `@types/node`), else `never`. Looked up, not named, so
+ * these types compile under any lib, and `using` works wherever it can.
+ */
+type DisposeSymbol = SymbolConstructor extends { readonly dispose: infer S extends symbol } ? S : never;
+
+/** `Disposable`'s shape, or nothing where the lib has no `Symbol.dispose`. */
+type DisposableWhereDeclared = { [Key in DisposeSymbol]: () => void };
 
 /** What {@linkcode Atexit.configure} sets, process-wide. */
 export interface AtexitConfig {
@@ -146,8 +194,20 @@ export interface AtexitConfig {
   readonly shutdownMessage: string | undefined;
 }
 
-/** The public API, the same on every runtime. */
-export interface Atexit {
+/**
+ * What {@linkcode Atexit.configure} takes: any of the settings (see
+ * {@linkcode AtexitConfig}). A key given as `undefined` is left as it was,
+ * except `errorExitCode` and `shutdownMessage`, which `undefined` turns back off.
+ */
+export type ConfigureOptions = { readonly [K in keyof AtexitConfig]?: AtexitConfig[K] | undefined };
+
+/**
+ * The public API. Every entry point has it, for the reasons its runtime can
+ * produce: `Atexit<ServerExitReason>` on Node.js, Deno and Bun,
+ * `Atexit<BrowserExitReason>` in browsers, every reason where the runtime is
+ * detected at run time.
+ */
+export interface Atexit<R extends ExitReason = ExitReason> {
   /**
    * Registers a callback to run when the program ends. Callbacks run last in,
    * first out; a callback that throws is reported and the others still run.
@@ -161,7 +221,7 @@ export interface Atexit {
    * }, { timeout: 2000 });
    * ```
    */
-  register(callback: ExitCallback, options?: RegisterOptions): Registration;
+  register(callback: ExitCallback<R>, options?: RegisterOptions): Registration;
   /**
    * Removes every registration of `callback` (Python's semantics) and returns how many there were.
    *
@@ -175,7 +235,7 @@ export interface Atexit {
    * unregister(flush); // 2
    * ```
    */
-  unregister(callback: ExitCallback): number;
+  unregister(callback: ExitCallback<R>): number;
   /**
    * Runs the callbacks (awaiting async ones, bounded by the timeouts), then ends
    * the program with `code` (default: the status the runtime would use now).
@@ -237,5 +297,5 @@ export interface Atexit {
    * configure({ timeout: 1000, onError: (error) => console.error("cleanup failed", error) });
    * ```
    */
-  configure(options?: Partial<AtexitConfig>): AtexitConfig;
+  configure(options?: ConfigureOptions): AtexitConfig;
 }

@@ -46,6 +46,14 @@ describe("entry points", () => {
     }
   });
 
+  test("typesVersions maps every subpath to its CommonJS types, for node10 resolution (no exports map there)", () => {
+    const subpaths = Object.keys(pkg.exports).filter((path) => path !== "." && path !== "./package.json");
+    const mapped = pkg.typesVersions?.["*"] ?? {};
+    expect(Object.keys(mapped).sort()).toEqual(subpaths.map((path) => path.slice(2)).sort());
+    for (const path of subpaths) expect(mapped[path.slice(2)], path).toEqual([pkg.exports[path].require.types]);
+    expect(pkg.types).toBe(pkg.exports["."].require.types);
+  });
+
   test("the build made every file the exports name", () => {
     const all = Object.values<string | Conditions>(pkg.exports).flatMap(targets);
     for (const target of all) expect(existsSync(`${root}${target}`), target).toBe(true);
