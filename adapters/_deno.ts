@@ -157,7 +157,8 @@ export function denoAdapter(deno: DenoLike): Adapter {
       "deno",
     );
     // Windows delivers only SIGINT and SIGBREAK to Deno's listeners.
-    const signals = windows ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP", ...extraSignals];
+    // `?? []`: a registry made by an older copy of atexit has no such setting.
+    const signals = windows ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP", ...(extraSignals ?? [])];
     const signalListeners = signals.map((signal) => [signal, (): void => void onSignal(signal)] as const);
 
     const events = [
