@@ -10,7 +10,10 @@ const params = new URLSearchParams(location.search);
 const load = Number(sessionStorage.getItem("loads") ?? 0) + 1;
 sessionStorage.setItem("loads", String(load));
 const endpoint = `/beacon?id=${params.get("id")}`;
-const report = (body: object): void => void navigator.sendBeacon(endpoint, JSON.stringify(body));
+// Each beacon travels on its own request, and requests may overtake each
+// other: `sent` numbers them in the order the callbacks sent them.
+let sent = 0;
+const report = (body: object): void => void navigator.sendBeacon(endpoint, JSON.stringify({ ...body, sent: ++sent }));
 const reporter = (label: string) => (event: { reason: string; final: boolean; awaited: boolean }) =>
   report({ label, reason: event.reason, final: event.final, awaited: event.awaited, load });
 
