@@ -2,6 +2,7 @@
 
 import type { Adapter, EventFields, Trigger } from "./adapter.ts";
 import { Stack, type StackNode } from "./stack.ts";
+import { reasonOf } from "./validate.ts";
 import type {
   AtexitConfig,
   ExitCallback,
@@ -118,12 +119,17 @@ export const defaultConfig: AtexitConfig = Object.freeze({
   shutdownMessage: undefined,
 });
 
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    (typeof value === "object" || typeof value === "function") &&
-    value !== null &&
-    typeof (value as { then?: unknown }).then === "function"
-  );
+type Then = (this: unknown, onFulfilled?: (value: unknown) => void, onRejected?: (error: unknown) => void) => unknown;
+
+/**
+ * The `then` of what a callback returned, read once. Called inside the
+ * callback's isolation: a getter or Proxy trap there belongs to the callback,
+ * and a throw from it is the callback's failure, not the run's.
+ */
+function thenOf(value: unknown): Then | undefined {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
+  const then = (value as { then?: unknown }).then;
+  return typeof then === "function" ? (then as Then) : undefined;
 }
 
 const TIMEOUT_PREFIX = "exit callback ";
@@ -209,8 +215,18 @@ export class Registry {
     const registration = (() => this.#deactivate(entry)) as Registration;
     registration[Symbol.dispose] = registration as () => void;
     const { signal } = options;
-    // Like addEventListener: an already aborted signal registers nothing.
-    if (signal?.aborted) return registration;
+    // The signal first: if it throws (a hostile signal-like object), nothing has changed yet.
+    if (signal) {
+      try {
+        // Like addEventListener: an already aborted signal registers nothing.
+        if (signal.aborted) return registration;
+        const onAbort = (): void => void this.#deactivate(entry);
+        signal.addEventListener("abort", onAbort, { once: true });
+        entry.detachAbort = () => signal.removeEventListener("abort", onAbort);
+      } catch (error) {
+        throw new TypeError(`[atexit] register() option "signal" could not be listened to: ${reasonOf(error)}`, { cause: error });
+      }
+    }
 
     entry.active = true;
     stack.push(entry);
@@ -219,14 +235,21 @@ export class Registry {
     else if (known instanceof Set) known.add(entry);
     else this.#byCallback.set(callback, new Set([known, entry]));
     this.#size++;
-    if (signal) {
-      const onAbort = (): void => void this.#deactivate(entry);
-      signal.addEventListener("abort", onAbort, { once: true });
-      entry.detachAbort = () => signal.removeEventListener("abort", onAbort);
-    }
     if (!this.#hooked && adapter.install) {
       this.#hooked = adapter;
-      adapter.install(this);
+      try {
+        adapter.install(this);
+      } catch (error) {
+        // A registration that returns is fully installed; one that throws leaves no trace.
+        this.#hooked = undefined;
+        this.#deactivate(entry);
+        try {
+          adapter.uninstall?.();
+        } catch {
+          // What install left half done, uninstall may fail on too; the install error is the one to see.
+        }
+        throw error;
+      }
     }
     return registration;
   }
@@ -409,8 +432,13 @@ export class Registry {
     if (!entry.active) return;
     entry.active = false;
     this.#size--;
-    entry.detachAbort?.();
+    const detach = entry.detachAbort;
     entry.detachAbort = undefined;
+    try {
+      detach?.();
+    } catch {
+      // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
+    }
     const known = this.#byCallback.get(entry.callback);
     if (known === entry) this.#byCallback.delete(entry.callback);
     else if (known instanceof Set) {
@@ -438,7 +466,8 @@ export class Registry {
     const event = this.#event(trigger, false, deadline, run);
     try {
       const result = entry.callback(event);
-      if (isThenable(result)) {
+      const then = thenOf(result);
+      if (then) {
         // Async work this path cannot wait for: silent by default (a browser hide
         // never waits, by design), visible with the adapter's debug switch.
         if (this.#hooked?.debug) {
@@ -446,7 +475,7 @@ export class Registry {
             `[atexit] exit callback "${nameOf(entry)}" returned a promise ${describeEvent(event)}, which cannot wait: its async work is cut`,
           );
         }
-        result.then(undefined, (error) => this.#report(error, event, run, entry));
+        then.call(result, undefined, (error) => this.#report(error, event, run, entry));
       }
     } catch (error) {
       this.#report(error, event, run, entry);
@@ -466,13 +495,15 @@ export class Registry {
     };
     const event = this.#event(trigger, true, deadline, run);
     let result: unknown;
+    let then: Then | undefined;
     try {
       result = entry.callback(event);
+      then = thenOf(result);
     } catch (error) {
       this.#report(error, event, run, entry);
       return undefined;
     }
-    if (!isThenable(result)) return undefined;
+    if (!then) return undefined;
     let timer: ReturnType<typeof setTimeout> | undefined;
     return new Promise<unknown>((resolve, reject) => {
       if (ms < MAX_TIMER_MS) {
@@ -482,7 +513,8 @@ export class Registry {
           reject(expired);
         }, ms);
       }
-      result.then(resolve, reject);
+      // A `then` that throws rejects this promise: reported like any failure.
+      then.call(result, resolve, reject);
     }).then(
       () => clearTimeout(timer),
       (error) => {

@@ -2,11 +2,28 @@
 
 import type { AtexitConfig, ExitCallback, RegisterOptions } from "./types.ts";
 
+/** `Array.isArray`, which throws on a revoked Proxy: that is reported as such, never thrown raw. */
+function arrayKind(value: unknown): "array" | "revoked proxy" | undefined {
+  try {
+    return Array.isArray(value) ? "array" : undefined;
+  } catch {
+    return "revoked proxy";
+  }
+}
+
 /** Names the kind of thing a caller passed, for a TypeError: `number`, `null`, `array`. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
-  if (Array.isArray(value)) return "array";
-  return typeof value;
+  return arrayKind(value) ?? typeof value;
+}
+
+/** What went wrong, as text, from anything thrown (hostile errors included). */
+export function reasonOf(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return "an unreadable error";
+  }
 }
 
 export function assertCallback(fn: string, value: unknown): asserts value is ExitCallback {
@@ -36,7 +53,7 @@ export function assertStatus(fn: string, what: string, value: unknown): asserts 
 }
 
 function assertOptionsObject(fn: string, value: unknown): asserts value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+  if (typeof value !== "object" || value === null || arrayKind(value)) {
     throw new TypeError(`[atexit] ${fn}() expects an options object, got ${describe(value)}`);
   }
 }
@@ -58,10 +75,10 @@ function isAbortSignal(value: unknown): value is AbortSignal {
   );
 }
 
-type Check = (fn: string, key: string, value: unknown) => unknown;
+export type Check = (fn: string, key: string, value: unknown) => unknown;
 
 /** An option of one `typeof` kind ("a boolean", "a string", "a function"). */
-const ofType =
+export const ofType =
   (type: "boolean" | "string" | "function"): Check =>
   (fn, key, value) => {
     if (typeof value !== type) {
@@ -70,7 +87,7 @@ const ofType =
     return value;
   };
 
-const duration: Check = (fn, key, value) => {
+export const duration: Check = (fn, key, value) => {
   assertDuration(fn, key, value);
   return value;
 };
@@ -80,16 +97,22 @@ const duration: Check = (fn, key, value) => {
  * those values: what was checked is what is used, whatever a getter would
  * answer the second time. Keys given as `undefined` are kept as `undefined`.
  */
-function checkOptions(fn: string, options: unknown, checks: Readonly<Record<string, Check>>): Record<string, unknown> {
+export function checkOptions(fn: string, options: unknown, checks: Readonly<Record<string, Check>>): Record<string, unknown> {
   if (options === undefined) return {};
   assertOptionsObject(fn, options);
-  assertKnownKeys(fn, options, Object.keys(checks));
-  const checked: Record<string, unknown> = {};
-  for (const key of Object.keys(checks)) {
-    if (!(key in options)) continue;
-    const value = options[key];
-    checked[key] = value === undefined ? undefined : checks[key]!(fn, key, value);
+  const known = Object.keys(checks);
+  // Read everything first: a trap or getter that throws is the caller's input
+  // failing, reported as such, before any of it is used.
+  const given = new Map<string, unknown>();
+  try {
+    assertKnownKeys(fn, options, known);
+    for (const key of known) if (key in options) given.set(key, options[key]);
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith("[atexit]")) throw error;
+    throw new TypeError(`[atexit] ${fn}() could not read its options: ${reasonOf(error)}`, { cause: error });
   }
+  const checked: Record<string, unknown> = {};
+  for (const [key, value] of given) checked[key] = value === undefined ? undefined : checks[key]!(fn, key, value);
   return checked;
 }
 
@@ -97,9 +120,13 @@ const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
   timeout: duration,
   last: ofType("boolean"),
   signal: (fn, key, value) => {
-    if (!isAbortSignal(value)) {
-      throw new TypeError(`[atexit] ${fn}() option "${key}" must be an AbortSignal, got ${describe(value)}`);
+    let signal: boolean;
+    try {
+      signal = isAbortSignal(value);
+    } catch (error) {
+      throw new TypeError(`[atexit] ${fn}() option "${key}" could not be read: ${reasonOf(error)}`, { cause: error });
     }
+    if (!signal) throw new TypeError(`[atexit] ${fn}() option "${key}" must be an AbortSignal, got ${describe(value)}`);
     return value;
   },
   once: ofType("boolean"),
