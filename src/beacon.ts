@@ -20,6 +20,8 @@
  * @module
  */
 
+import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "./validate.ts";
+
 /** Options for {@linkcode sendOnExit}. */
 export interface SendOptions {
   /**
@@ -125,26 +127,77 @@ async function keepalive(url: string, body: string, type: string): Promise<boole
  * console.log(result.unsent.length === 0 ? "delivered" : "some left behind");
  * ```
  */
-export function sendOnExit(target: string | URL, data: unknown, options: SendOptions = {}): Promise<SendResult> {
-  // Checked here, not in the async part, so bad input throws at the call site.
-  if (typeof target !== "string" && !(target instanceof URL)) {
-    throw new TypeError(`[atexit] sendOnExit() expects a URL, got ${target === null ? "null" : typeof target}`);
-  }
-  return send(String(target), data, options);
+export function sendOnExit(target: string | URL, data: unknown, options?: SendOptions): Promise<SendResult> {
+  // Everything is checked and serialized here, not in the async part, so bad
+  // input throws at the call site (inside a register callback, atexit reports
+  // it as that callback's failure) and never becomes an unhandled rejection.
+  const url = checkTarget(target);
+  const checked = checkOptions("sendOnExit", options, sendChecks) as SendOptions;
+  const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = checked;
+  return send(url, serialize(data, maxChunkBytes), contentType, timeout);
 }
 
-async function send(url: string, data: unknown, options: SendOptions): Promise<SendResult> {
-  const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = options;
-  const bodies = chunk(data, maxChunkBytes);
+const sendChecks: Readonly<Record<keyof SendOptions, Check>> = {
+  maxChunkBytes: (fn, key, value) => {
+    if (typeof value !== "number") {
+      throw new TypeError(`[atexit] ${fn}() option "${key}" must be a number of bytes, got ${describe(value)}`);
+    }
+    if (!Number.isInteger(value) || value < 1) {
+      throw new RangeError(`[atexit] ${fn}() option "${key}" must be a whole number of bytes, 1 or more, got ${value}`);
+    }
+    return value;
+  },
+  contentType: ofType("string"),
+  timeout: duration,
+};
+
+function checkTarget(target: unknown): string {
+  try {
+    if (typeof target === "string") return target;
+    if (target instanceof URL) return target.href;
+  } catch {
+    // A Proxy posing as a URL (a revoked one, or one whose traps throw): not a URL.
+  }
+  throw new TypeError(`[atexit] sendOnExit() expects a URL, got ${describe(target)}`);
+}
+
+/**
+ * The request bodies for `data`. What JSON cannot represent (`undefined`, a
+ * function, a BigInt, a cycle, a `toJSON` that throws) cannot be sent: a
+ * TypeError, at the call site.
+ */
+function serialize(data: unknown, max: number): string[] {
+  let bodies: Array<string | undefined>;
+  try {
+    bodies = chunk(data, max);
+  } catch (error) {
+    throw new TypeError(`[atexit] sendOnExit() cannot serialize the data: ${reasonOf(error)}`, { cause: error });
+  }
+  // JSON.stringify gives undefined for undefined, functions and symbols.
+  if (bodies.some((body) => typeof body !== "string")) {
+    throw new TypeError(`[atexit] sendOnExit() cannot serialize the data: got ${describe(data)}`);
+  }
+  return bodies as string[];
+}
+
+// setTimeout's delay (and so AbortSignal.timeout's) is a signed 32-bit integer; longer ones fire at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+async function send(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
   const via: SendResult["via"][number][] = [];
   const unsent: string[] = [];
   const browser = typeof document !== "undefined";
 
   if (!browser) {
-    const deadline = AbortSignal.timeout(timeout);
+    const deadline = timeout < MAX_TIMER_MS ? AbortSignal.timeout(timeout) : undefined;
     for (const body of bodies) {
       try {
-        const response = await fetch(url, { method: "POST", body, headers: { "content-type": contentType }, signal: deadline });
+        const response = await fetch(url, {
+          method: "POST",
+          body,
+          headers: { "content-type": contentType },
+          ...(deadline && { signal: deadline }),
+        });
         if (response.ok) via.push("fetch");
         else unsent.push(body);
       } catch {

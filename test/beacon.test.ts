@@ -59,3 +59,71 @@ describe("sendOnExit on a server", () => {
     expect(() => sendOnExit(42 as never, [])).toThrow(new TypeError("[atexit] sendOnExit() expects a URL, got number"));
   });
 });
+
+describe("sendOnExit checks everything at the call site", () => {
+  const url = "http://127.0.0.1:9/never";
+  const loose = <T>(value: unknown): T => value as T;
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  const { proxy: revokedProxy, revoke } = Proxy.revocable([], {});
+  revoke();
+
+  test.each([
+    ["a BigInt", 10n],
+    ["a circular object", circular],
+    ["a throwing toJSON", { toJSON: () => { throw new Error("toJSON broke"); } }],
+    ["an array holding a BigInt", [1, 2n]],
+    ["undefined", undefined],
+    ["a function", () => {}],
+    ["a symbol", Symbol("s")],
+    ["a revoked Proxy", revokedProxy],
+  ])("%s cannot be serialized: a TypeError, thrown, never a rejection", (_, data) => {
+    expect(() => sendOnExit(url, data)).toThrow(TypeError);
+    expect(() => sendOnExit(url, data)).toThrow(/^\[atexit\] sendOnExit\(\) cannot serialize the data: /);
+  });
+
+  test.each([
+    [null, TypeError, "[atexit] sendOnExit() expects an options object, got null"],
+    [[], TypeError, "[atexit] sendOnExit() expects an options object, got array"],
+    [{ timeout: -1 }, RangeError, '[atexit] sendOnExit() option "timeout" must be 0 or more milliseconds, got -1'],
+    [{ timeout: "5" }, TypeError, '[atexit] sendOnExit() option "timeout" must be a number of milliseconds, got string'],
+    [{ maxChunkBytes: 1.5 }, RangeError, '[atexit] sendOnExit() option "maxChunkBytes" must be a whole number of bytes, 1 or more, got 1.5'],
+    [{ maxChunkBytes: 0 }, RangeError, '[atexit] sendOnExit() option "maxChunkBytes" must be a whole number of bytes, 1 or more, got 0'],
+    [{ maxChunkBytes: Symbol("s") }, TypeError, '[atexit] sendOnExit() option "maxChunkBytes" must be a number of bytes, got symbol'],
+    [{ contentType: Symbol("s") }, TypeError, '[atexit] sendOnExit() option "contentType" must be a string, got symbol'],
+    [{ timout: 5 }, TypeError, '[atexit] sendOnExit() got an unknown option "timout" (known: maxChunkBytes, contentType, timeout)'],
+  ])("options %o → %o", (options, type, message) => {
+    let thrown: unknown;
+    try {
+      void sendOnExit(url, [], loose(options));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(type);
+    expect((thrown as Error).constructor).toBe(type);
+    expect((thrown as Error).message).toBe(message);
+  });
+
+  test.each([
+    ["a revoked Proxy", revokedProxy],
+    ["a Proxy of a URL", new Proxy(new URL("http://127.0.0.1/"), {})],
+  ])("%s as the URL → the URL TypeError", (_, target) => {
+    expect(() => sendOnExit(loose(target), [])).toThrow(/^\[atexit\] sendOnExit\(\) expects a URL, got /);
+  });
+
+  test("a timeout of 2³¹ ms or more waits without a timer (it would overflow to ~1 ms), and the batch is sent", async () => {
+    bodies.length = 0;
+    for (const timeout of [2 ** 31, Infinity]) {
+      const result = await sendOnExit(`${origin}/ok`, [{ timeout }], { timeout });
+      expect(result.unsent).toEqual([]);
+    }
+    expect(bodies).toEqual(['[{"timeout":2147483648}]', '[{"timeout":null}]']);
+  });
+
+  test("a URL object is accepted and sent to", async () => {
+    bodies.length = 0;
+    const result = await sendOnExit(new URL(`${origin}/ok`), "plain text");
+    expect(result.via).toEqual(["fetch"]);
+    expect(bodies).toEqual(["plain text"]);
+  });
+});
