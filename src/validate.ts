@@ -150,9 +150,14 @@ const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
   duplicateSignalWindow: duration,
   extraSignals: (fn, key, value) => {
     const prefix = `[atexit] ${fn}() option "${key}"`;
-    if (!Array.isArray(value)) throw new TypeError(`${prefix} must be an array of signal names, got ${describe(value)}`);
     // Copied, then checked: the array the caller keeps cannot change what was checked.
-    const signals: unknown[] = [...value];
+    let signals: unknown[] | undefined;
+    try {
+      if (arrayKind(value) === "array") signals = [...(value as unknown[])];
+    } catch {
+      // An array Proxy whose traps throw: not an array of signal names.
+    }
+    if (!signals) throw new TypeError(`${prefix} must be an array of signal names, got ${describe(value)}`);
     for (const signal of signals) {
       if (typeof signal !== "string") throw new TypeError(`${prefix} must hold signal names, got ${describe(signal)}`);
       if (!extraSignalNames.includes(signal)) {

@@ -82,7 +82,7 @@ const options = (keys: string[]): fc.Arbitrary<unknown> =>
     hostile,
     fc
       .dictionary(fc.constantFrom(...keys, "unknownKey"), hostile, { maxKeys: 3 })
-      .map((fields) => new Recipe(`options ${String(Object.keys(fields))}`, () =>
+      .map((fields) => new Recipe(`{ ${Object.entries(fields).map(([key, value]) => `${key}: ${fc.stringify(value)}`).join(", ")} }`, () =>
         Object.fromEntries(Object.entries(fields).map(([key, value]) => [key, build(value)])))),
     fc.constantFrom(...keys).map((key) => new Recipe(`a ${key} getter that throws`, () => getterThrows(key))),
   );
@@ -119,7 +119,8 @@ afterEach(() => {
 });
 
 describe("the public API under hostile input", () => {
-  const params = { numRuns: 300 };
+  // 300 runs per property in `npm test`; HOSTILE_RUNS=3000 (or more) for a deeper search.
+  const params = { numRuns: Number(process.env.HOSTILE_RUNS ?? 300) };
   const fresh = () => {
     getRegistry().clear();
     getRegistry().config = defaultConfig;

@@ -180,6 +180,14 @@ describe("revoked Proxies and throwing traps get [atexit] errors", () => {
     expect(call).toThrow(/^\[atexit\] (register|configure|exit)\(\)/);
   });
 
+  test("extraSignals: a revoked array Proxy, or one whose get trap throws → the array TypeError (found by the property test)", () => {
+    for (const value of [revoked([]), new Proxy(["SIGUSR2"], { get: () => { throw new Error("trap"); } })]) {
+      expect(() => api().configure({ extraSignals: loose(value) })).toThrow(
+        /^\[atexit\] configure\(\) option "extraSignals" must be an array of signal names, got /,
+      );
+    }
+  });
+
   test("unregister(a revoked Proxy of a function) → 0, as for any function never registered", () => {
     expect(api().unregister(revoked(() => {}))).toBe(0);
   });
