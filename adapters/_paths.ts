@@ -12,6 +12,13 @@ import { signalStatus } from "./_signals.ts";
 /** After re-raising, how long to wait for the signal to kill us before exiting with 128+n. */
 const RERAISE_GRACE_MS = 500;
 
+/**
+ * How long a second signal lets a drain of stdout/stderr that is already under
+ * way go on (every callback has finished by then): the output is the run's
+ * result, and a person pressing Ctrl+C twice still gets a prompt back at once.
+ */
+export const SECOND_SIGNAL_DRAIN_MS = 500;
+
 /** How an adapter's host is told to end. */
 export interface SignalHost {
   readonly pid: number;
@@ -50,8 +57,14 @@ export function signalExitListeners(proc: ProcessLike): number {
 export function signalHandler(registry: Registry, host: SignalHost, runtime: Trigger["runtime"]): (signal: string) => Promise<void> {
   // The signal that began the run, and when it came.
   let first: { readonly signal: string; readonly at: number } | undefined;
+  // The drain of stdout/stderr after the run, while it is under way.
+  let draining: Promise<void> | undefined;
 
+  let terminated = false;
   const terminate = (signal: string): void => {
+    // Once: the first signal's path and a second signal's may both reach here after a drain.
+    if (terminated) return;
+    terminated = true;
     const fallback = signalStatus(signal);
     registry.detach();
     // PID 1 ignores signals it has no handler for (a container without init):
@@ -72,6 +85,13 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
         host.debug?.(`${signal} again ${gap} ms after the first: a duplicate delivery, ignored`);
         return;
       }
+      if (draining) {
+        host.debug?.(`${signal} while the output drains: ending once it has (at most ${SECOND_SIGNAL_DRAIN_MS} ms)`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([draining, new Promise((resolve) => (timer = setTimeout(resolve, SECOND_SIGNAL_DRAIN_MS)))]);
+        clearTimeout(timer);
+        return terminate(signal);
+      }
       host.debug?.(`${signal} during the run: ending at once, cutting the callbacks still running`);
       return terminate(signal);
     }
@@ -88,9 +108,13 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
     }
     host.onRun();
     const code = signalStatus(signal);
-    const result = await registry.runAwaited({ reason: "signal", code, signal, runtime, final: true });
-    if (result.exitRequested) return host.end(registry.finalStatus(result, code));
-    await host.flush();
+    // Listeners held after the run: a second signal while the output drains
+    // must reach this handler, not the runtime's default (which would cut it).
+    const result = await registry.runAwaited({ reason: "signal", code, signal, runtime, final: true }, true);
+    // exit(code) from a callback: end with that status (its end drains the output too).
+    if (result.exitRequested) return (draining = host.end(registry.finalStatus(result, code)));
+    draining = host.flush();
+    await draining;
     terminate(signal);
   };
 }

@@ -49,6 +49,8 @@ interface Run {
    * hidden may come back, and then its next hide runs them again.
    */
   readonly keep: boolean;
+  /** The listeners stay installed after the run, whatever is left registered (the signal path ends the program itself). */
+  readonly holdListeners: boolean;
   /** With `keep`: the callbacks that ran, to link back. */
   readonly kept: Entry[];
   exitRequested: boolean;
@@ -316,12 +318,14 @@ export class Registry {
    * Runs the callbacks one after another, awaiting each within its timeout and
    * the whole run within `totalTimeout`. Callbacks still waiting when the total
    * deadline passes are called without being awaited. A call while a run is
-   * under way joins that run.
+   * under way joins that run. With `holdListeners`, the adapter's listeners
+   * stay installed after the run even if nothing is left registered: the
+   * caller ends the program itself, and hears what comes meanwhile.
    */
-  runAwaited(trigger: Trigger): Promise<RunResult> {
+  runAwaited(trigger: Trigger, holdListeners = false): Promise<RunResult> {
     const current = this.#run;
     if (current) return current.promise ?? Promise.resolve(this.#result(current));
-    const run = this.#begin(trigger, false);
+    const run = this.#begin(trigger, false, holdListeners);
     run.promise = (async () => {
       // Let `run.promise` be set before the first callback starts, so a call made from it joins.
       await undefined;
@@ -375,13 +379,14 @@ export class Registry {
     return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
   }
 
-  #begin(trigger: Trigger, keep: boolean): Run {
+  #begin(trigger: Trigger, keep: boolean, holdListeners = false): Run {
     const run: Run = {
       startedAt: now(),
       code: trigger.code,
       ran: new Set(),
       deferred: [],
       keep,
+      holdListeners,
       kept: [],
       exitRequested: false,
       failed: false,
@@ -399,7 +404,7 @@ export class Registry {
     // and was popped, before older ones).
     const back = [...run.kept, ...run.deferred].filter((entry) => entry.active);
     for (const entry of back.sort((a, b) => a.seq - b.seq)) entry.stack.push(entry);
-    if (this.#size === 0) this.detach();
+    if (this.#size === 0 && !run.holdListeners) this.detach();
   }
 
   /** Takes the next callback to run: ordinary ones LIFO, then `last` ones LIFO. */

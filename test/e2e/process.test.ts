@@ -1,6 +1,6 @@
 // Paths beyond the scenario table, on every server runtime: a container's
 // PID 1, large piped output, threads and workers, and signal-exit alongside.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { describe, expect, test } from "vitest";
 import { runProgram } from "../fixtures/run.mjs";
@@ -47,6 +47,32 @@ describe.each(ids)("%s", (id) => {
     });
     expect(outcome.stdout.length).toBe(size + "ready\n".length);
     expect(outcome.signal).toBe("SIGTERM");
+  });
+
+  test("a second SIGTERM while the output drains lets the drain finish: 2 MiB arrive whole", async () => {
+    // Read nothing for a while, so the drain after the run is still under way
+    // when the second signal (outside the duplicate window) comes.
+    const child = spawn(command, [...args, fixture("big-output.mjs"), "signal"], { stdio: ["ignore", "pipe", "pipe"] });
+    let received = 0;
+    const ended = new Promise<{ signal: string | null }>((resolve) => child.on("close", (_, signal) => resolve({ signal })));
+    await new Promise<void>((resolve) => {
+      child.stdout.once("data", (chunk: Buffer) => {
+        received += chunk.length;
+        child.stdout.pause();
+        resolve();
+      });
+    });
+    child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    child.stdout.on("data", (chunk: Buffer) => (received += chunk.length));
+    child.stdout.resume();
+    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    const { signal } = await ended;
+    clearTimeout(timer);
+    expect(received).toBe(size + "ready\n".length);
+    expect(signal).toBe("SIGTERM");
   });
 
   test("worker_threads: a worker's callbacks run when it ends", async () => {

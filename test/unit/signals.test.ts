@@ -34,7 +34,7 @@ function setup(host: Partial<SignalHost> = {}, config: Partial<AtexitConfig> = {
       calls.push("callback done");
     },
     {},
-    { runtime: "node" },
+    { runtime: "node", install: () => {}, uninstall: () => {} },
   );
   return { registry, calls, onSignal: signalHandler(registry, fake, "node"), release: () => release() };
 }
@@ -136,6 +136,48 @@ describe("who owns the signal", () => {
     release();
     await run;
     expect(calls.slice(1)).toEqual(["onRun", "callback start", "callback done", "flush", "kill 4242 SIGINT"]);
+  });
+});
+
+describe("a second signal while the output drains", () => {
+  test("the listeners stay installed after the run, and the drain finishes before the process ends", async () => {
+    let drained: () => void = () => {};
+    const { calls, onSignal, registry, release } = setup({
+      flush: () => new Promise<void>((resolve) => (drained = () => (calls.push("drained"), resolve()))),
+    });
+    const first = onSignal("SIGTERM");
+    release();
+    await tick();
+    await tick();
+    // The run is over, nothing is registered, and yet atexit still listens.
+    expect(registry.running).toBe(false);
+    expect(registry.hooked).toBeDefined();
+    clock += 500;
+    const second = onSignal("SIGTERM");
+    await tick();
+    expect(calls).not.toContain("kill 4242 SIGTERM");
+    drained();
+    await Promise.all([first, second]);
+    expect(calls.slice(-3)).toEqual([
+      "debug SIGTERM while the output drains: ending once it has (at most 500 ms)",
+      "drained",
+      "kill 4242 SIGTERM", // once, though both signals' paths end here
+    ]);
+  });
+
+  test("a drain that does not finish is cut after 500 ms", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    const { calls, onSignal, release } = setup({ flush: () => new Promise<void>(() => {}) });
+    void onSignal("SIGINT");
+    release();
+    await vi.advanceTimersByTimeAsync(0);
+    clock += 500;
+    const second = onSignal("SIGINT");
+    await vi.advanceTimersByTimeAsync(499);
+    expect(calls).not.toContain("kill 4242 SIGINT");
+    await vi.advanceTimersByTimeAsync(1);
+    await second;
+    expect(calls).toContain("kill 4242 SIGINT");
   });
 });
 
