@@ -13,6 +13,7 @@
 //             trigger nested in a run carries on with the beacons not sent yet
 //   capture   the rewrite with atexit's listener set (capture phase, freeze/resume/pageshow)
 //   bundle    the rewrite, with atexit's bundle loaded beside it (evaluated, not used)
+//   warm      atexit, its hide path run once at load with the callbacks silent (then re-armed)
 //
 // Prints, per variant: closes, all three arrived, some lost, all lost.
 import { createServer } from "node:http";
@@ -45,6 +46,14 @@ const rewrite = (capture) => `${send}
 
 const sources = {
   atexit: `import { register } from "atexit"; ${send} for (const label of ["A", "B", "C"]) register(() => send(label));`,
+  // atexit, with its hide path run once at load (callbacks silent), then re-armed:
+  // tells whether the first, cold run of atexit's code is what loses beacons.
+  warm: `import { register } from "atexit"; ${send}
+    let warming = true;
+    for (const label of ["A", "B", "C"]) register(() => warming || send(label));
+    dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }));
+    dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }));
+    warming = false;`,
   raw: `${send}
     const all = () => { for (const label of ["C", "B", "A"]) send(label); };
     addEventListener("pagehide", all);
@@ -114,14 +123,18 @@ for (let round = 0; round < closes; round++) {
 }
 // Beacons of a closed tab may arrive a little after the close.
 await new Promise((resolve) => setTimeout(resolve, 3000));
-const tally = Object.fromEntries(chosen.map((name) => [name, { closes: 0, all: 0, some: 0, none: 0 }]));
+const tally = Object.fromEntries(chosen.map((name) => [name, { closes: 0, all: 0, some: 0, none: 0, partial: {} }]));
 for (const [name, id] of closed) {
   const got = new Set(received.get(id) ?? []);
   const row = tally[name];
   row.closes++;
   if (got.size === 3) row.all++;
-  else if (got.size > 0) row.some++;
-  else row.none++;
+  else if (got.size > 0) {
+    row.some++;
+    // Which beacons arrived, in arrival order: says which callback's beacon Firefox dropped.
+    const pattern = [...got].join("");
+    row.partial[pattern] = (row.partial[pattern] ?? 0) + 1;
+  } else row.none++;
 }
 await browser.close();
 server.close();
@@ -131,5 +144,6 @@ console.log(`Firefox ESR tab closes, ${closes} per variant, taking turns (${Math
 console.log("| variant | closes | all 3 arrived | some lost | all lost |");
 console.log("|---|---|---|---|---|");
 for (const [name, row] of Object.entries(tally)) {
-  console.log(`| ${name} | ${row.closes} | ${row.all} | ${row.some} | ${row.none} (${((100 * row.none) / row.closes).toFixed(1)} %) |`);
+  const partial = Object.entries(row.partial).map(([pattern, n]) => `${pattern} ×${n}`).join(", ");
+  console.log(`| ${name} | ${row.closes} | ${row.all} | ${row.some}${partial ? ` (${partial})` : ""} | ${row.none} (${((100 * row.none) / row.closes).toFixed(1)} %) |`);
 }
