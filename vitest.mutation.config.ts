@@ -8,6 +8,9 @@ const config: ReturnType<typeof defineConfig> = defineConfig({
   test: {
     include: ["test/unit/**/*.test.ts"],
     exclude: [...configDefaults.exclude],
+    // The default, stated because tests rely on it: each file runs in a fresh
+    // realm, so the ones about the registry's first use see none before them.
+    isolate: true,
   },
 });
 
