@@ -20,8 +20,11 @@ const config = {
   coverageAnalysis: "perTest",
   // The CI machine has 2 cores.
   concurrency: 2,
-  // On top of each test run's measured time (times timeoutFactor): enough for a
-  // slow CI machine, short enough that a mutant which hangs a test costs little.
+  // A mutant's run may take timeoutFactor (1.5) times its tests' measured
+  // time, plus the initial run's overhead (about 5 s here), plus this. Mutants
+  // that hang a run (a promise nothing settles) wait all of it out, but 2000
+  // was tried and turned equivalent mutants whose run includes the property
+  // tests into false "timeouts" (counted as detected) on a loaded machine.
   timeoutMS: 5000,
   thresholds: { high: 95, low: 90, break: 90 },
   reporters: ["clear-text", "progress", "json"],
