@@ -1,0 +1,35 @@
+// Mutation testing of the runtime-neutral core (src/) and of the engine the
+// server adapters share, by the unit tests alone (vitest.mutation.config.ts):
+// the end-to-end suites spawn runtimes and would take minutes per mutant.
+// `npm run mutation` runs this, then scripts/mutation-check.mjs holds every
+// file, not only the total, to the break threshold.
+
+/** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
+const config = {
+  testRunner: "vitest",
+  vitest: { configFile: "vitest.mutation.config.ts" },
+  mutate: [
+    "src/**/*.ts",
+    // Types only: nothing in it runs.
+    "!src/types.ts",
+    "adapters/_paths.ts",
+    "adapters/_signals.ts",
+    "adapters/_debug.ts",
+  ],
+  // Each mutant runs only the tests that reach it.
+  coverageAnalysis: "perTest",
+  // The CI machine has 2 cores.
+  concurrency: 2,
+  // A mutant's run may take timeoutFactor (1.5) times its tests' measured
+  // time, plus the initial run's overhead (about 5 s here), plus this. Mutants
+  // that hang a run (a promise nothing settles) wait all of it out, but 2000
+  // was tried and turned equivalent mutants whose run includes the property
+  // tests into false "timeouts" (counted as detected) on a loaded machine.
+  timeoutMS: 5000,
+  thresholds: { high: 95, low: 90, break: 90 },
+  reporters: ["clear-text", "progress", "json"],
+  jsonReporter: { fileName: "reports/mutation/mutation.json" },
+  tempDirName: ".stryker-tmp",
+};
+
+export default config;

@@ -1,0 +1,367 @@
+// atexit/beacon (src/beacon.ts) against fakes: how data is cut into bodies,
+// the server path (fetch within one deadline) and the browser path (beacons
+// first, then keepalive fetches within the page's 64 KiB budget, the rest
+// retried while the page lives). The real thing runs in test/beacon.test.ts
+// (a local server) and test/browser (real browsers).
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { chunk, KEEPALIVE_BUDGET, sendOnExit } from "../../src/beacon.ts";
+
+const bytes = (body: string): number => new TextEncoder().encode(body).byteLength;
+
+// Requests a failed test left held: released, so the module's count of bytes
+// in flight does not leak into the next test.
+const leftHeld: Array<() => void> = [];
+
+afterEach(() => {
+  for (const release of leftHeld.splice(0)) release();
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  vi.restoreAllMocks();
+});
+
+describe("chunk", () => {
+  test("a string is sent as it is, anything else but an array as its JSON", () => {
+    expect(chunk("plain text", 5)).toEqual(["plain text"]);
+    expect(chunk({ a: 1 }, 100)).toEqual(['{"a":1}']);
+    expect(chunk(42, 100)).toEqual(["42"]);
+  });
+
+  test("an array is cut between items into JSON arrays of at most max bytes", () => {
+    // '"a"' is 3 bytes: ["a","a"] is 9, ["a","a","a"] is 13.
+    expect(chunk(["a", "a"], 9)).toEqual(['["a","a"]']);
+    expect(chunk(["a", "a"], 8)).toEqual(['["a"]', '["a"]']);
+    expect(chunk(["a", "a", "a"], 13)).toEqual(['["a","a","a"]']);
+    expect(chunk(["a", "a", "a"], 12)).toEqual(['["a","a"]', '["a"]']);
+  });
+
+  test("each new body is measured from its own start", () => {
+    expect(chunk(["a", "a", "a", "a", "a"], 9)).toEqual(['["a","a"]', '["a","a"]', '["a"]']);
+  });
+
+  test("the limit is in UTF-8 bytes, not characters", () => {
+    // '"é"' is 3 characters but 4 bytes: ["é","é"] is 9 characters, 11 bytes.
+    expect(chunk(["é", "é"], 10)).toEqual(['["é"]', '["é"]']);
+    expect(chunk(["é", "é"], 11)).toEqual(['["é","é"]']);
+  });
+
+  test("an item too large for any body gets a body of its own", () => {
+    const large = "x".repeat(20);
+    expect(chunk(["a", large, "b"], 10)).toEqual(['["a"]', `["${large}"]`, '["b"]']);
+    expect(chunk([large], 10)).toEqual([`["${large}"]`]);
+  });
+
+  test("items JSON cannot represent become null, as in JSON.stringify of an array", () => {
+    expect(chunk([undefined, () => {}, 1], 100)).toEqual(["[null,null,1]"]);
+  });
+
+  test("an empty array is one empty JSON array", () => {
+    expect(chunk([], 100)).toEqual(["[]"]);
+  });
+});
+
+describe("sendOnExit: the target", () => {
+  test.each([
+    [42, "number"],
+    [null, "null"],
+    [undefined, "undefined"],
+    [{ href: "/log" }, "object"],
+  ])("%j → TypeError at the call site, naming what it got", (target, got) => {
+    vi.stubGlobal("fetch", vi.fn());
+    expect(() => sendOnExit(target as never, [])).toThrow(new TypeError(`[atexit] sendOnExit() expects a URL, got ${got}`));
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  test("a URL object is sent to its string form", async () => {
+    const fetch = vi.fn(async () => ({ ok: true }));
+    vi.stubGlobal("fetch", fetch);
+    await sendOnExit(new URL("http://127.0.0.1:9/log?x=1"), "bye");
+    expect(fetch).toHaveBeenCalledWith("http://127.0.0.1:9/log?x=1", expect.anything());
+  });
+});
+
+describe("sendOnExit on a server (no document)", () => {
+  test("POSTs each body in order with fetch, as text/plain by default, under one deadline", async () => {
+    const fetch = vi.fn(async (_url: string, _init: RequestInit) => ({ ok: true }));
+    vi.stubGlobal("fetch", fetch);
+    const result = await sendOnExit("http://127.0.0.1:9/log", ["a", "a", "a"], { maxChunkBytes: 9 });
+    expect(result).toEqual({ chunks: 2, via: ["fetch", "fetch"], unsent: [] });
+    expect(fetch.mock.calls.map(([url, init]) => [url, init.method, init.body, init.headers])).toEqual([
+      ["http://127.0.0.1:9/log", "POST", '["a","a"]', { "content-type": "text/plain;charset=UTF-8" }],
+      ["http://127.0.0.1:9/log", "POST", '["a"]', { "content-type": "text/plain;charset=UTF-8" }],
+    ]);
+    const [first, second] = fetch.mock.calls.map(([, init]) => init.signal);
+    expect(first).toBeInstanceOf(AbortSignal);
+    expect(second).toBe(first);
+    expect(fetch.mock.calls[0]?.[1].keepalive).toBeUndefined();
+  });
+
+  test("sends the content type asked for", async () => {
+    const fetch = vi.fn(async (_url: string, _init: RequestInit) => ({ ok: true }));
+    vi.stubGlobal("fetch", fetch);
+    await sendOnExit("/log", { a: 1 }, { contentType: "application/json" });
+    expect(fetch.mock.calls[0]?.[1].headers).toEqual({ "content-type": "application/json" });
+  });
+
+  test("a body the server refuses, or that fails to go, is reported unsent; the others still go", async () => {
+    const answers = [{ ok: false }, Promise.reject(new TypeError("fetch failed")), { ok: true }];
+    const fetch = vi.fn(async () => answers.shift());
+    vi.stubGlobal("fetch", fetch);
+    const result = await sendOnExit("/log", ["a", "b", "c"], { maxChunkBytes: 5 });
+    expect(result).toEqual({ chunks: 3, via: ["fetch"], unsent: ['["a"]', '["b"]'] });
+  });
+
+  test("the deadline aborts a request still waiting after timeout ms, which is then unsent", async () => {
+    const fetch = vi.fn(
+      (_url: string, init: RequestInit) =>
+        new Promise((_resolve, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+    );
+    vi.stubGlobal("fetch", fetch);
+    const startedAt = performance.now();
+    const result = await sendOnExit("/log", "bye", { timeout: 20 });
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    expect(result).toEqual({ chunks: 1, via: [], unsent: ["bye"] });
+    expect((fetch.mock.calls[0]?.[1].signal?.reason as Error).name).toBe("TimeoutError");
+  });
+
+  test("by default the deadline is 5 s and bodies are up to 60,000 bytes", async () => {
+    const fetch = vi.fn(async () => ({ ok: true }));
+    vi.stubGlobal("fetch", fetch);
+    const timeout = vi.spyOn(AbortSignal, "timeout");
+    const item = "x".repeat(29_990); // about 30 kB of JSON each
+    expect((await sendOnExit("/log", [item, item])).chunks).toBe(1);
+    expect((await sendOnExit("/log", [item, item, item])).chunks).toBe(2);
+    expect(timeout).toHaveBeenCalledWith(5000);
+  });
+});
+
+/**
+ * A page: `document` exists, `navigator.sendBeacon` answers as told, and
+ * `fetch` refuses a keepalive request that would take the page over its
+ * 64 KiB budget, as browsers do (the refusal arrives in a later task).
+ */
+function page({ beacons = false, sendBeacon = true }: { beacons?: boolean; sendBeacon?: boolean } = {}) {
+  vi.stubGlobal("document", {});
+  const beacon = vi.fn((_url: string, _data: Blob) => beacons);
+  vi.stubGlobal("navigator", sendBeacon ? { sendBeacon: beacon } : {});
+  let inFlight = 0;
+  const held: Array<() => void> = [];
+  let hold = false;
+  const fetch = vi.fn(async (_url: string, init: RequestInit) => {
+    const size = bytes(init.body as string);
+    if (init.keepalive && inFlight + size > KEEPALIVE_BUDGET) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      throw new TypeError("Failed to fetch");
+    }
+    inFlight += size;
+    try {
+      if (hold) await new Promise<void>((resolve) => held.push(resolve));
+      return { ok: true };
+    } finally {
+      inFlight -= size;
+    }
+  });
+  vi.stubGlobal("fetch", fetch);
+  const release = (): void => {
+    hold = false;
+    for (const resolve of held.splice(0)) resolve();
+  };
+  leftHeld.push(release);
+  return {
+    beacon,
+    fetch,
+    /** Keeps the next keepalive requests in flight until `release()`. */
+    hold: () => void (hold = true),
+    release,
+    bodies: () => fetch.mock.calls.map(([, init]) => init.body),
+  };
+}
+
+describe("sendOnExit in a browser", () => {
+  test("each body the browser takes as a beacon leaves before sendOnExit returns; no fetch", async () => {
+    const { beacon, fetch } = page({ beacons: true });
+    const sending = sendOnExit("/log", ["a", "b"], { maxChunkBytes: 5, contentType: "application/json" });
+    expect(beacon).toHaveBeenCalledTimes(2);
+    expect(await sending).toEqual({ chunks: 2, via: ["beacon", "beacon"], unsent: [] });
+    expect(fetch).not.toHaveBeenCalled();
+    const [url, blob] = beacon.mock.calls[0]!;
+    expect(url).toBe("/log");
+    expect(blob.type).toBe("application/json");
+    expect(await blob.text()).toBe('["a"]');
+  });
+
+  test("a body refused as a beacon goes as a keepalive fetch, started before sendOnExit returns", async () => {
+    const { fetch } = page({ beacons: false });
+    const sending = sendOnExit("/log", "bye");
+    expect(fetch).toHaveBeenCalledTimes(1);
+    expect(fetch.mock.calls[0]?.[1]).toEqual({
+      method: "POST",
+      body: "bye",
+      keepalive: true,
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+    });
+    expect(await sending).toEqual({ chunks: 1, via: ["keepalive"], unsent: [] });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  test("without sendBeacon (an old browser, a worker), keepalive fetches carry everything", async () => {
+    const { fetch } = page({ sendBeacon: false });
+    expect(await sendOnExit("/log", "bye")).toEqual({ chunks: 1, via: ["keepalive"], unsent: [] });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  test("without navigator at all, the same", async () => {
+    const { fetch } = page();
+    vi.stubGlobal("navigator", undefined);
+    expect(await sendOnExit("/log", "bye")).toEqual({ chunks: 1, via: ["keepalive"], unsent: [] });
+    expect(fetch).toHaveBeenCalledTimes(1);
+  });
+
+  test("a body of exactly 64 KiB may go; one byte more never can, and is reported unsent at once", async () => {
+    const { beacon, fetch } = page({ beacons: true });
+    const fits = "x".repeat(KEEPALIVE_BUDGET);
+    const over = "x".repeat(KEEPALIVE_BUDGET + 1);
+    expect(await sendOnExit("/log", fits, { maxChunkBytes: Infinity })).toEqual({ chunks: 1, via: ["beacon"], unsent: [] });
+    expect(await sendOnExit("/log", over, { maxChunkBytes: Infinity })).toEqual({ chunks: 1, via: [], unsent: [over] });
+    expect(beacon).toHaveBeenCalledTimes(1);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+
+  test("a body that would go over what this page has in flight waits, then goes once the budget frees up", async () => {
+    const { fetch, hold, release, bodies } = page();
+    hold();
+    const first = sendOnExit("/log", "a".repeat(60_000), { maxChunkBytes: Infinity });
+    const second = sendOnExit("/log", "b".repeat(10_000), { maxChunkBytes: Infinity });
+    // 60,000 + 10,000 is over 65,536: the second is not started with the first in flight.
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    expect(await first).toEqual({ chunks: 1, via: ["keepalive"], unsent: [] });
+    expect(await second).toEqual({ chunks: 1, via: ["keepalive"], unsent: [] });
+    expect(bodies().at(-1)).toBe("b".repeat(10_000));
+  });
+
+  test("a body that exactly fills what is left of the budget starts at once", async () => {
+    const { fetch, hold, release } = page();
+    hold();
+    const first = sendOnExit("/log", "a".repeat(60_000), { maxChunkBytes: Infinity });
+    const second = sendOnExit("/log", "b".repeat(KEEPALIVE_BUDGET - 60_000), { maxChunkBytes: Infinity });
+    expect(fetch).toHaveBeenCalledTimes(2);
+    release();
+    await Promise.all([first, second]);
+  });
+
+  test("the budget is given back when a keepalive request settles, answered or failed", async () => {
+    const { fetch } = page();
+    const full = "a".repeat(KEEPALIVE_BUDGET);
+    await sendOnExit("/log", full, { maxChunkBytes: Infinity });
+    fetch.mockRejectedValueOnce(new TypeError("network down"));
+    void sendOnExit("/log", full, { maxChunkBytes: Infinity, timeout: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    fetch.mockClear();
+    const last = sendOnExit("/log", full, { maxChunkBytes: Infinity });
+    // Nothing of this module's is in flight: the whole budget is free again.
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await last;
+  });
+
+  test("within one call too: a body that does not fit beside one in flight waits for it, and each goes once", async () => {
+    const { fetch, hold, release, bodies } = page();
+    hold();
+    const first = "a".repeat(60_000);
+    const second = "b".repeat(10_000);
+    const sending = sendOnExit("/log", [first, second], { maxChunkBytes: 60_010 });
+    expect(fetch).toHaveBeenCalledTimes(1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    expect(await sending).toEqual({ chunks: 2, via: ["keepalive", "keepalive"], unsent: [] });
+    expect(bodies()).toEqual([`["${first}"]`, `["${second}"]`]);
+  });
+
+  test("once a body waits, the later ones wait behind it, so they arrive in order", async () => {
+    const { beacon, hold, release, bodies } = page();
+    hold();
+    const first = sendOnExit("/log", "a".repeat(60_000), { maxChunkBytes: Infinity });
+    const big = "b".repeat(10_000);
+    const small = "c";
+    const second = sendOnExit("/log", [big, small], { maxChunkBytes: 10_005 });
+    // The small one would fit, but does not overtake (nor is it tried as a beacon).
+    expect(bodies()).toHaveLength(1);
+    expect(beacon).toHaveBeenCalledTimes(2);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    release();
+    await first;
+    expect(await second).toEqual({ chunks: 2, via: ["keepalive", "keepalive"], unsent: [] });
+    expect(bodies().slice(-2)).toEqual([`["${big}"]`, `["${small}"]`]);
+  });
+
+  test("a waiting body is tried again while the page lives, and reported unsent if the budget never frees up in time", async () => {
+    const { fetch, hold, release } = page();
+    hold();
+    const first = sendOnExit("/log", "a".repeat(60_000), { maxChunkBytes: Infinity });
+    const body = "b".repeat(10_000);
+    const startedAt = performance.now();
+    const result = await sendOnExit("/log", body, { maxChunkBytes: Infinity, timeout: 60 });
+    const elapsed = performance.now() - startedAt;
+    release();
+    await first;
+    expect(elapsed).toBeGreaterThanOrEqual(55);
+    expect(elapsed).toBeLessThan(1000);
+    const tries = fetch.mock.calls.slice(1).map(([, init]) => init.body);
+    expect(tries.length).toBeGreaterThan(1);
+    expect(tries.every((each) => each === body)).toBe(true);
+    expect(result).toMatchObject({ chunks: 1, unsent: [body] });
+  });
+
+  test("while a body waits, a started keepalive request that fails is tried again", async () => {
+    const { fetch, bodies } = page();
+    const first = "a".repeat(60_000);
+    const second = "b".repeat(10_000);
+    fetch.mockImplementationOnce(async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      throw new TypeError("network blip");
+    });
+    const result = await sendOnExit("/log", [first, second], { maxChunkBytes: 60_010, timeout: 1000 });
+    expect(result.unsent).toEqual([]);
+    expect(bodies().filter((body) => body === `["${first}"]`)).toHaveLength(2);
+    expect(bodies().filter((body) => body === `["${second}"]`)).toHaveLength(1);
+  });
+
+  test("by default a waiting body is tried for 5 s, and no try starts once they are up", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "Date"] });
+    const { fetch, hold, release } = page();
+    hold();
+    const first = sendOnExit("/log", "a".repeat(60_000), { maxChunkBytes: Infinity });
+    const startedAt = Date.now();
+    // The budget stays full: each try is refused, 10 ms later (a busy page).
+    const tries: number[] = [];
+    fetch.mockImplementation(async () => {
+      tries.push(Date.now() - startedAt);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      throw new TypeError("Failed to fetch");
+    });
+    let result: unknown;
+    void sendOnExit("/log", "b".repeat(10_000), { maxChunkBytes: Infinity }).then((settled) => (result = settled));
+    await vi.advanceTimersByTimeAsync(4990);
+    expect(result).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(100);
+    expect(result).toMatchObject({ unsent: ["b".repeat(10_000)] });
+    expect(tries.length).toBeGreaterThan(100);
+    expect(Math.max(...tries)).toBeLessThan(5000);
+    release();
+    await vi.advanceTimersByTimeAsync(100);
+    await first;
+  });
+
+  test("a request in flight that does not settle does not keep the call past its timeout", async () => {
+    const { hold, release } = page();
+    hold();
+    const first = "a".repeat(60_000);
+    const second = "b".repeat(10_000);
+    const startedAt = performance.now();
+    const result = await sendOnExit("/log", [first, second], { maxChunkBytes: 60_010, timeout: 100 });
+    expect(performance.now() - startedAt).toBeLessThan(1000);
+    // The first is still on its way (it may yet arrive); the second could not start in time.
+    expect(result).toEqual({ chunks: 2, via: ["keepalive"], unsent: [`["${second}"]`] });
+    release();
+  });
+});

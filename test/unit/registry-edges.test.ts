@@ -1,0 +1,362 @@
+// Edges of the registry (src/registry.ts) that the main suite does not reach:
+// odd return values on each path, a deadline read twice or late, the timer
+// and total-deadline boundaries, hosts without DOMException, which errors
+// count as atexit's own timeouts, callbacks whose name cannot be used, an
+// unhooked registry, and a keep-mode (browser) callback removing itself.
+import { afterEach, describe, expect, test, vi } from "vitest";
+import type { Adapter, Trigger } from "../../src/adapter.ts";
+import { defaultConfig, printError, Registry } from "../../src/registry.ts";
+import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
+
+const manual: Trigger = { reason: "manual", runtime: "unknown", final: false };
+const hidden: Trigger = { reason: "hidden", runtime: "browser", final: false };
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+function setup(config: Partial<AtexitConfig> = {}, adapter: Adapter = { runtime: "unknown", install: () => {}, uninstall: () => {} }) {
+  const registry = new Registry();
+  const onError = vi.fn();
+  registry.config = Object.freeze({ ...defaultConfig, onError, ...config });
+  const log: string[] = [];
+  const add = (callback: ExitCallback, options: Parameters<Registry["add"]>[1] = {}) => registry.add(callback, options, adapter);
+  return { registry, onError, log, add };
+}
+
+/** A function that is also a thenable: settles after `ms`, logging "settled". */
+function thenableFunction(log: string[], ms: number, error?: unknown): () => void {
+  return Object.assign(() => {}, {
+    then(resolve: () => void, reject: (reason: unknown) => void) {
+      setTimeout(() => {
+        log.push("settled");
+        if (error === undefined) resolve();
+        else reject(error);
+      }, ms);
+    },
+  });
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllGlobals();
+});
+
+describe("what a callback returns", () => {
+  test.each([
+    ["null", null],
+    ["a number", 42],
+    ["a plain object", { done: true }],
+    ["an object whose then is not a function", { then: "later" }],
+    ["a function without then", () => {}],
+  ])("%s, on an awaited path: not waited for, and not a failure", async (_what, value) => {
+    const { registry, onError, log, add } = setup();
+    add(() => void log.push("older"));
+    add(() => {
+      log.push("returns it");
+      return value;
+    });
+    const result = await registry.runAwaited(manual);
+    expect(log).toEqual(["returns it", "older"]);
+    expect(result.failed).toBe(false);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  test.each([
+    ["null", null],
+    ["a plain object", { done: true }],
+    ["an object whose then is not a function", { then: 1 }],
+  ])("%s, on a synchronous path: not a failure", (_what, value) => {
+    const { registry, onError, add } = setup();
+    add(() => value);
+    expect(registry.runNow(manual).failed).toBe(false);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  test("a function with a then method (a thenable function) is awaited like a promise", async () => {
+    const { registry, onError, log, add } = setup();
+    add(() => void log.push("older"));
+    add(() => thenableFunction(log, 20));
+    await registry.runAwaited(manual);
+    expect(log).toEqual(["settled", "older"]);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  test("a thenable function that rejects on a synchronous path is reported when it does", async () => {
+    const { registry, onError, log, add } = setup();
+    const failure = new Error("late failure");
+    add(() => thenableFunction(log, 5, failure));
+    registry.runNow(manual);
+    expect(onError).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1));
+    expect(onError.mock.calls[0]?.[0]).toBe(failure);
+  });
+
+  test("synchronous callbacks of an awaited run run back to back: no other job runs between them", async () => {
+    const { registry, log, add } = setup();
+    add(() => void log.push("older"));
+    add(() => {
+      log.push("schedules a job");
+      queueMicrotask(() => log.push("job"));
+    });
+    await registry.runAwaited(manual);
+    expect(log).toEqual(["schedules a job", "older", "job"]);
+  });
+});
+
+describe("event.deadline", () => {
+  test("read twice, it is the same signal, and that signal is aborted when the callback times out", async () => {
+    const { registry, add } = setup({ timeout: 20 });
+    let reads: AbortSignal[] = [];
+    add((event) => {
+      reads = [event.deadline, event.deadline];
+      return new Promise(() => {});
+    });
+    await registry.runAwaited(manual);
+    expect(reads[0]).toBe(reads[1]);
+    expect(reads[0]?.aborted).toBe(true);
+  });
+
+  test("first read after the callback timed out, it is already aborted, with the timeout as its reason", async () => {
+    const { registry, onError, add } = setup({ timeout: 20 });
+    let seen: ExitEvent | undefined;
+    add((event) => {
+      seen = event;
+      return new Promise(() => {});
+    });
+    await registry.runAwaited(manual);
+    const deadline = seen!.deadline;
+    expect(deadline.aborted).toBe(true);
+    expect(deadline.reason).toBe(onError.mock.calls[0]?.[0]);
+    expect((deadline.reason as Error).message).toBe('exit callback "anonymous" did not finish within 20 ms');
+  });
+
+  test("on a synchronous path, read twice, it is the same signal, which never aborts", () => {
+    const { registry, add } = setup();
+    const reads: AbortSignal[] = [];
+    add((event) => void reads.push(event.deadline, event.deadline));
+    add((event) => void reads.push(event.deadline));
+    registry.runNow(manual);
+    expect(new Set(reads).size).toBe(1);
+    expect(reads[0]?.aborted).toBe(false);
+  });
+});
+
+describe("the timer boundary: setTimeout takes at most 2³¹ − 1 ms", () => {
+  test("a timeout of 2³¹ ms (which setTimeout would fire at once) is no limit: the callback is not cut", async () => {
+    const { registry, onError, log, add } = setup({ totalTimeout: Infinity });
+    const warnings = vi.spyOn(process, "emitWarning");
+    add(() => void log.push("older"));
+    add(
+      async () => {
+        await sleep(30);
+        log.push("finished");
+      },
+      { timeout: 2 ** 31 },
+    );
+    const result = await registry.runAwaited(manual);
+    expect(log).toEqual(["finished", "older"]);
+    expect(result.failed).toBe(false);
+    expect(onError).not.toHaveBeenCalled();
+    expect(warnings).not.toHaveBeenCalled();
+  });
+
+  test("a timeout just under the limit is still enforced", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    try {
+      const { registry, onError, add } = setup({ totalTimeout: Infinity });
+      add(() => new Promise(() => {}), { timeout: 2 ** 31 - 2 });
+      const run = registry.runAwaited(manual);
+      await vi.advanceTimersByTimeAsync(2 ** 31 - 2);
+      await run;
+      expect((onError.mock.calls[0]?.[0] as Error).message).toBe(
+        `exit callback "anonymous" did not finish within ${2 ** 31 - 2} ms`,
+      );
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("the total deadline", () => {
+  test("a callback reached exactly when totalTimeout is up is overdue: called unawaited, its deadline aborted", async () => {
+    let clock = 1_000_000;
+    vi.spyOn(Date, "now").mockImplementation(() => clock);
+    const { registry, add } = setup({ totalTimeout: 100 });
+    const events: ExitEvent[] = [];
+    add((event) => void events.push(event));
+    add(() => {
+      clock += 100;
+    });
+    await registry.runAwaited(manual);
+    const [overdue] = events;
+    expect(overdue?.awaited).toBe(false);
+    expect(overdue?.deadline.aborted).toBe(true);
+    expect(overdue?.deadline.reason).toMatchObject({
+      name: "TimeoutError",
+      message: "the exit callbacks did not finish within 100 ms in all",
+    });
+  });
+
+  test("a millisecond before then, it is still awaited, within what is left", async () => {
+    let clock = 1_000_000;
+    vi.spyOn(Date, "now").mockImplementation(() => clock);
+    const { registry, onError, add } = setup({ totalTimeout: 100 });
+    const events: ExitEvent[] = [];
+    add((event) => {
+      events.push(event);
+      return new Promise(() => {});
+    });
+    add(() => {
+      clock += 99;
+    });
+    await registry.runAwaited(manual);
+    expect(events[0]?.awaited).toBe(true);
+    expect((onError.mock.calls[0]?.[0] as Error).message).toBe('exit callback "anonymous" did not finish within 1 ms');
+  });
+
+  test("every overdue callback gets the same aborted deadline, with the first reason", async () => {
+    let clock = 1_000_000;
+    vi.spyOn(Date, "now").mockImplementation(() => clock);
+    const { registry, add } = setup({ totalTimeout: 10 });
+    const events: ExitEvent[] = [];
+    add((event) => void events.push(event));
+    add((event) => void events.push(event));
+    add(() => {
+      clock += 50;
+    });
+    await registry.runAwaited(manual);
+    expect(events).toHaveLength(2);
+    expect(events[0]?.deadline).toBe(events[1]?.deadline);
+    expect((events[1]?.deadline.reason as Error).message).toBe("the exit callbacks did not finish within 10 ms in all");
+  });
+});
+
+describe("the timeout error", () => {
+  test("where DOMException exists, a timeout is a DOMException named TimeoutError", async () => {
+    const { registry, onError, add } = setup({ timeout: 10 });
+    add(() => new Promise(() => {}));
+    await registry.runAwaited(manual);
+    const error = onError.mock.calls[0]?.[0] as Error;
+    expect(error).toBeInstanceOf(DOMException);
+    expect(error.name).toBe("TimeoutError");
+  });
+
+  test("without DOMException (an older or bare host), it is an Error named TimeoutError, still printed as one line", async () => {
+    vi.stubGlobal("DOMException", undefined);
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    const { registry, add } = setup({ timeout: 10, onError: printError });
+    let deadline: AbortSignal | undefined;
+    add((event) => {
+      deadline = event.deadline;
+      return new Promise(() => {});
+    });
+    await registry.runAwaited(manual);
+    const error = deadline?.reason as Error;
+    expect(error.constructor).toBe(Error);
+    expect(error.name).toBe("TimeoutError");
+    expect(error.message).toBe('exit callback "anonymous" did not finish within 10 ms');
+    expect(printed.mock.calls).toEqual([['[atexit] exit callback "anonymous" did not finish within 10 ms']]);
+  });
+});
+
+describe("printError: only atexit's own timeouts are printed as one line", () => {
+  let printed: ReturnType<typeof vi.spyOn>;
+  const event = { reason: "exit", code: 0, runtime: "node", final: true, awaited: true } as ExitEvent;
+
+  test.each([
+    ["another TimeoutError (a fetch's AbortSignal.timeout)", new DOMException("The operation timed out.", "TimeoutError")],
+    ["an ordinary Error whose message reads like atexit's", new Error('exit callback "x" did not finish within 5 ms')],
+    ["a TimeoutError-named object without a message", { name: "TimeoutError" }],
+    ["a TimeoutError-named object whose message is not a string", { name: "TimeoutError", message: 42 }],
+    ["null", null],
+  ])("%s is printed with the error itself", (_what, error) => {
+    printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    printError(error, event, "upload");
+    expect(printed.mock.calls).toEqual([['[atexit] exit callback "upload" failed (on exit):', error]]);
+  });
+});
+
+describe("naming a callback in reports", () => {
+  test("a function whose name is not a string (a static name() on a class) is reported as anonymous", () => {
+    const { registry, onError, add } = setup();
+    const odd = Object.defineProperty(
+      () => {
+        throw new Error("x");
+      },
+      "name",
+      { value: 42 },
+    );
+    add(odd);
+    registry.runNow(manual);
+    expect(onError.mock.calls[0]?.[2]).toBe("anonymous");
+  });
+});
+
+describe("a registry with no adapter installed (the fallback has no install)", () => {
+  test("a promise returned on a synchronous path is neither reported nor a failure", async () => {
+    const { registry, onError, add } = setup({}, { runtime: "unknown", debug: true });
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    add(async () => {});
+    expect(registry.hooked).toBeUndefined();
+    expect(registry.runNow(manual).failed).toBe(false);
+    await sleep(0);
+    expect(onError).not.toHaveBeenCalled();
+    expect(printed).not.toHaveBeenCalled();
+  });
+});
+
+describe("reinstall", () => {
+  test("an adapter without uninstall has its listeners installed again on top", () => {
+    const install = vi.fn();
+    const { registry, add } = setup({}, { runtime: "unknown", install });
+    add(() => {});
+    registry.reinstall();
+    expect(install).toHaveBeenCalledTimes(2);
+    expect(install).toHaveBeenLastCalledWith(registry);
+  });
+});
+
+describe("keep-mode runs (a browser page hidden, then shown again)", () => {
+  test("a callback that unregisters itself while it runs is not linked back, and does not run next time", () => {
+    const { registry, log, add } = setup();
+    add(() => void log.push("stays"));
+    const off = add(() => {
+      log.push("leaves");
+      expect(off()).toBe(true);
+    });
+    registry.runNow(hidden, true);
+    expect(registry.size).toBe(1);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["leaves", "stays", "stays"]);
+  });
+
+  test("a callback unregistered after it ran, by a later one, is not linked back", () => {
+    const { registry, log, add } = setup();
+    const first = (): void => void log.push("first");
+    add(() => {
+      log.push("removes first");
+      expect(registry.unregister(first)).toBe(1);
+    });
+    add(first);
+    registry.runNow(hidden, true);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["first", "removes first", "removes first"]);
+    expect(registry.size).toBe(1);
+  });
+
+  test("a re-registration deferred by the run, then removed during it, is not linked back", () => {
+    const { registry, log, add } = setup();
+    const again = (): void => {
+      log.push("again");
+      add(again);
+    };
+    add(() => {
+      log.push("removes again");
+      expect(registry.unregister(again)).toBe(1);
+    });
+    add(again);
+    registry.runNow(manual);
+    expect(registry.size).toBe(0);
+    registry.runNow(manual);
+    expect(log).toEqual(["again", "removes again"]);
+  });
+});
