@@ -142,8 +142,9 @@ const sendChecks: Readonly<Record<keyof SendOptions, Check>> = {
     if (typeof value !== "number") {
       throw new TypeError(`[atexit] ${fn}() option "${key}" must be a number of bytes, got ${describe(value)}`);
     }
-    if (!Number.isInteger(value) || value < 1) {
-      throw new RangeError(`[atexit] ${fn}() option "${key}" must be a whole number of bytes, 1 or more, got ${value}`);
+    // Infinity: one body, never split.
+    if ((!Number.isInteger(value) && value !== Infinity) || value < 1) {
+      throw new RangeError(`[atexit] ${fn}() option "${key}" must be a whole number of bytes, 1 or more (or Infinity), got ${value}`);
     }
     return value;
   },
