@@ -1,10 +1,10 @@
-// atexit/beacon off the page: chunking, and the server path (an ordinary
-// fetch bounded by a timeout) against a local 127.0.0.1 server. The browser
-// path is tested in real browsers (test/browser).
+// atexit/beacon off the page: chunking, the checks at the call site, and the
+// server path (an ordinary fetch bounded by a timeout) against a local
+// 127.0.0.1 server. The browser path is tested in real browsers (test/browser).
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chunk, sendOnExit } from "../src/beacon.ts";
+import { chunk, sendOnExit } from "../../src/beacon.ts";
 
 let server: Server;
 let origin = "";
@@ -118,6 +118,13 @@ describe("sendOnExit checks everything at the call site", () => {
       expect(result.unsent).toEqual([]);
     }
     expect(bodies).toEqual(['[{"timeout":2147483648}]', '[{"timeout":null}]']);
+  });
+
+  test("the smallest chunk, 1 byte, is accepted: each item then goes in a body of its own", async () => {
+    bodies.length = 0;
+    const result = await sendOnExit(`${origin}/ok`, [1, 2], { maxChunkBytes: 1 });
+    expect(result).toEqual({ chunks: 2, via: ["fetch", "fetch"], unsent: [] });
+    expect(bodies).toEqual(["[1]", "[2]"]);
   });
 
   test("a URL object is accepted and sent to", async () => {
