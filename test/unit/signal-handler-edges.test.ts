@@ -4,6 +4,7 @@
 // ownership question synchronously (Node, Bun).
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { signalHandler, type SignalHost } from "../../adapters/_paths.ts";
+import { fakeSignalHost } from "./fake-signal-host.ts";
 import { defaultConfig, Registry } from "../../src/registry.ts";
 import type { ExitEvent } from "../../src/types.ts";
 
@@ -11,17 +12,7 @@ function setup(host: Partial<SignalHost> = {}) {
   const registry = new Registry();
   registry.config = defaultConfig;
   const calls: string[] = [];
-  const fake: SignalHost = {
-    pid: 4242,
-    windows: false,
-    appOwns: () => false,
-    kill: (pid, signal) => void calls.push(`kill ${pid} ${signal}`),
-    exit: (code) => void calls.push(`exit ${code}`),
-    flush: async () => void calls.push("flush"),
-    end: async (code) => void calls.push(`end ${code}`),
-    onRun: () => void calls.push("onRun"),
-    ...host,
-  };
+  const fake = fakeSignalHost(calls, host);
   const events: ExitEvent[] = [];
   let release: () => void = () => {};
   const slow = new Promise<void>((resolve) => (release = resolve));

@@ -4,6 +4,7 @@
 // (re-raise, or 128+n as PID 1 and on Windows).
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { signalHandler, type SignalHost } from "../../adapters/_paths.ts";
+import { fakeSignalHost } from "./fake-signal-host.ts";
 import { defaultConfig, Registry } from "../../src/registry.ts";
 import type { AtexitConfig } from "../../src/types.ts";
 
@@ -13,18 +14,7 @@ function setup(host: Partial<SignalHost> = {}, config: Partial<AtexitConfig> = {
   const registry = new Registry();
   registry.config = Object.freeze({ ...defaultConfig, ...config });
   const calls: string[] = [];
-  const fake: SignalHost = {
-    pid: 4242,
-    windows: false,
-    appOwns: () => false,
-    kill: (pid, signal) => void calls.push(`kill ${pid} ${signal}`),
-    exit: (code) => void calls.push(`exit ${code}`),
-    flush: async () => void calls.push("flush"),
-    end: async (code) => void calls.push(`end ${code}`),
-    onRun: () => void calls.push("onRun"),
-    debug: (message) => void calls.push(`debug ${message}`),
-    ...host,
-  };
+  const fake = fakeSignalHost(calls, { debug: (message) => void calls.push(`debug ${message}`), ...host });
   let release: () => void = () => {};
   const slow = new Promise<void>((resolve) => (release = resolve));
   registry.add(
