@@ -58,8 +58,8 @@ function assertOptionsObject(fn: string, value: unknown): asserts value is Recor
   }
 }
 
-function assertKnownKeys(fn: string, options: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
+function assertKnownKeys(fn: string, keys: readonly string[], known: readonly string[]): void {
+  for (const key of keys) {
     if (!known.includes(key)) {
       throw new TypeError(`[atexit] ${fn}() got an unknown option "${key}" (known: ${known.join(", ")})`);
     }
@@ -104,13 +104,14 @@ export function checkOptions(fn: string, options: unknown, checks: Readonly<Reco
   // Read everything first: a trap or getter that throws is the caller's input
   // failing, reported as such, before any of it is used.
   const given = new Map<string, unknown>();
+  let keys: string[];
   try {
-    assertKnownKeys(fn, options, known);
+    keys = Object.keys(options);
     for (const key of known) if (key in options) given.set(key, options[key]);
   } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith("[atexit]")) throw error;
     throw new TypeError(`[atexit] ${fn}() could not read its options: ${reasonOf(error)}`, { cause: error });
   }
+  assertKnownKeys(fn, keys, known);
   const checked: Record<string, unknown> = {};
   for (const [key, value] of given) checked[key] = value === undefined ? undefined : checks[key]!(fn, key, value);
   return checked;
