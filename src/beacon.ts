@@ -42,7 +42,11 @@ export interface SendOptions {
 export interface SendResult {
   /** How many requests the payload was split into. */
   readonly chunks: number;
-  /** How each request that left (or was queued to leave) went: in order. */
+  /**
+   * How each body that left went, in the order of the bodies: one entry per
+   * body, however many tries it took. A keepalive request still on its way at
+   * `timeout` counts as left.
+   */
   readonly via: ReadonlyArray<"beacon" | "keepalive" | "fetch">;
   /** The chunk bodies that could not be queued or sent in time. */
   readonly unsent: readonly string[];
@@ -115,9 +119,12 @@ async function keepalive(url: string, body: string, type: string): Promise<boole
  *
  * In a browser every chunk that fits is queued synchronously, before this
  * returns, so it is safe in a `register` callback, where nothing is awaited.
- * Chunks over the page's keepalive budget are retried while the page lives
- * (a hidden page does; a closed one does not) until `timeout`. On servers each
- * chunk is POSTed with `fetch`, one after another, within `timeout`.
+ * Chunks over the page's keepalive budget, and keepalive requests that fail,
+ * are tried again in order, 50 ms apart, while the page lives (a hidden page
+ * does; a closed one does not) until `timeout`; the promise resolves once
+ * every chunk has left and each keepalive request has been answered, or at
+ * `timeout`. On servers each chunk is POSTed with `fetch`, one after another,
+ * within `timeout`.
  *
  * @example
  * ```ts
@@ -184,53 +191,94 @@ function serialize(data: unknown, max: number): string[] {
 // setTimeout's delay (and so AbortSignal.timeout's) is a signed 32-bit integer; longer ones fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-async function send(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
-  const via: SendResult["via"][number][] = [];
+function send(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
+  return typeof document !== "undefined" ? fromPage(url, bodies, contentType, timeout) : fromServer(url, bodies, contentType, timeout);
+}
+
+/** The server path: each body POSTed in turn, all within one deadline. */
+async function fromServer(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
+  const via: Way[] = [];
   const unsent: string[] = [];
-  const browser = typeof document !== "undefined";
-
-  if (!browser) {
-    const deadline = timeout < MAX_TIMER_MS ? AbortSignal.timeout(timeout) : undefined;
-    for (const body of bodies) {
-      try {
-        const response = await fetch(url, {
-          method: "POST",
-          body,
-          headers: { "content-type": contentType },
-          ...(deadline && { signal: deadline }),
-        });
-        if (response.ok) via.push("fetch");
-        else unsent.push(body);
-      } catch {
-        unsent.push(body);
-      }
-    }
-    return { chunks: bodies.length, via, unsent };
-  }
-
-  // Synchronous first pass: whatever the browser takes now leaves with the page
-  // (beacons, then keepalive fetches while this module's own count allows).
-  const waiting: string[] = [];
-  const started: Array<Promise<void>> = [];
+  const deadline = timeout < MAX_TIMER_MS ? AbortSignal.timeout(timeout) : undefined;
   for (const body of bodies) {
-    const bytes = size(body);
-    if (bytes > KEEPALIVE_BUDGET) unsent.push(body); // no page may ever have this much in flight
-    else if (waiting.length === 0 && beacon(url, body, contentType)) via.push("beacon");
-    else if (waiting.length === 0 && inFlight + bytes <= KEEPALIVE_BUDGET) {
-      via.push("keepalive");
-      started.push(keepalive(url, body, contentType).then((ok) => void (ok || waiting.push(body))));
-    } else waiting.push(body);
-  }
-  // The rest one by one, as the budget frees up, while the page lives (a hidden
-  // page does; a closed one does not).
-  const endsAt = Date.now() + timeout;
-  while (waiting.length && Date.now() < endsAt) {
-    await Promise.race([Promise.all(started), sleep(50)]);
-    const body = waiting[0]!;
-    if (await keepalive(url, body, contentType)) {
-      via.push("keepalive");
-      waiting.shift();
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        body,
+        headers: { "content-type": contentType },
+        ...(deadline && { signal: deadline }),
+      });
+      if (response.ok) via.push("fetch");
+      else unsent.push(body);
+    } catch {
+      unsent.push(body);
     }
   }
-  return { chunks: bodies.length, via, unsent: [...unsent, ...waiting] };
+  return { chunks: bodies.length, via, unsent };
+}
+
+type Way = SendResult["via"][number];
+
+// Between two tries of a body that is waiting: the budget frees up as requests
+// settle, and a request that fails at once (the network is down) must not be
+// retried in a tight loop.
+const RETRY_PAUSE_MS = 50;
+
+/**
+ * The browser path. Whatever the browser takes at once leaves with the page,
+ * before this returns: beacons, then keepalive fetches while this module's
+ * own count of bytes in flight allows. The rest, and any keepalive request
+ * that fails, are tried again in order, one pause apart, while the page
+ * lives (a hidden page does; a closed one does not) and `timeout` allows.
+ */
+async function fromPage(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
+  // How each body left, by index; undefined while it has not (yet).
+  const ways: Array<Way | undefined> = bodies.map(() => undefined);
+  const waiting: number[] = [];
+  let pending = 0;
+  let wake: (() => void) | undefined;
+  const start = (index: number): void => {
+    ways[index] = "keepalive";
+    pending++;
+    void keepalive(url, bodies[index]!, contentType).then((ok) => {
+      pending--;
+      if (!ok) {
+        // Back in line in its place, so the bodies still go in order.
+        ways[index] = undefined;
+        waiting.push(index);
+        waiting.sort((a, b) => a - b);
+      }
+      wake?.();
+    });
+  };
+  const fits = (index: number): boolean => inFlight + size(bodies[index]!) <= KEEPALIVE_BUDGET;
+
+  bodies.forEach((body, index) => {
+    // No page may ever have more than the budget in flight: never sendable.
+    if (size(body) > KEEPALIVE_BUDGET) return;
+    // Once a body waits, the later ones wait behind it, so they arrive in order.
+    if (waiting.length === 0 && beacon(url, body, contentType)) ways[index] = "beacon";
+    else if (waiting.length === 0 && fits(index)) start(index);
+    else waiting.push(index);
+  });
+
+  const endsAt = Date.now() + timeout;
+  for (let left = timeout; (waiting.length > 0 || pending > 0) && left > 0; left = endsAt - Date.now()) {
+    // With bodies waiting, a pause before the next try; with none, until the
+    // requests in flight settle (a failure puts its body back in line).
+    const retrying = waiting.length > 0;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.min(retrying ? RETRY_PAUSE_MS : left, left, MAX_TIMER_MS));
+      wake = retrying ? undefined : () => (clearTimeout(timer), resolve());
+    });
+    wake = undefined;
+    if (!retrying) continue;
+    while (waiting.length > 0 && fits(waiting[0]!) && Date.now() < endsAt) start(waiting.shift()!);
+  }
+  // A request still in flight at the deadline has left; whether it arrives, only the server knows.
+  return {
+    chunks: bodies.length,
+    via: ways.filter((way) => way !== undefined),
+    unsent: bodies.filter((_, index) => ways[index] === undefined),
+  };
 }
