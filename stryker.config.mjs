@@ -12,7 +12,8 @@ const config = {
     "src/**/*.ts",
     // Types only: nothing in it runs.
     "!src/types.ts",
-    "adapters/_paths.ts",
+    "adapters/_server.ts",
+    "adapters/_server-signal.ts",
     "adapters/_signals.ts",
     "adapters/_debug.ts",
   ],

@@ -1,181 +1,126 @@
-// The Node.js event mapping, shared by the `node` entry, the run-time-detecting
-// entry and (with Bun's corrections) the Bun adapter. Private: not exported.
-import type { Adapter, Trigger } from "../src/adapter.ts";
-import type { Registry } from "../src/registry.ts";
-import { debugRequested, printDebug } from "./_debug.ts";
-import { currentExitCode, flushBunStdio, flushStdio, STDIO_FLUSH_LIMIT_MS, type ProcessLike } from "./_process.ts";
-import { awaitedEnd, endNow, naturalEnd, signalExitListeners, signalHandler, type StatusHost } from "./_paths.ts";
+// Node.js's process as a server host (see _server.ts), shared by the `node`
+// entry, the run-time-detecting entry and Bun, whose process is the same API
+// with corrections of its own: those live in _bun.ts and come in as quirks.
+// Private: not exported.
+import type { Adapter } from "../src/adapter.ts";
+import type { AtexitConfig } from "../src/types.ts";
+import { debugRequested } from "./_debug.ts";
+import { currentExitCode, flushStdio, STDIO_FLUSH_LIMIT_MS, type ChannelLike, type ProcessLike } from "./_process.ts";
+import { type CrashReason, type ExitPaths, serverAdapter, type ServerHost } from "./_server.ts";
+import { signalExitListeners } from "./_server-signal.ts";
 import { exitSignals } from "./_signals.ts";
 
-type Crash = Pick<Trigger, "reason" | "error">;
-type Listener = readonly [string, (...args: never[]) => void];
+/** A process event and the listener atexit adds for it. */
+export type Listener = readonly [string, (...args: never[]) => void];
 
-/**
- * Builds the adapter for a Node-compatible `process`. Bun reuses it with its
- * own fixes; all state lives in the closure, so each install starts clean.
- */
-export function nodeLikeAdapter(proc: ProcessLike, runtime: "node" | "bun"): Adapter {
-  let uninstall: (() => void) | undefined;
-  const debug = debugRequested(proc.env?.ATEXIT_DEBUG);
+/** What a process host's listeners get to work with, for a runtime's own listeners too. */
+export interface ProcessWiring {
+  readonly paths: ExitPaths;
+  readonly config: AtexitConfig;
+  /** `awaitCrash`: hands an uncaught error to the engine, or ends with 1 if the program is already ending. */
+  takeOver(reason: CrashReason, error: unknown): void;
+}
 
-  // Before a forced end, piped output must drain, or the runtime drops what is still queued.
-  const drain = (): Promise<void> => (runtime === "bun" ? flushBunStdio : flushStdio)(proc, STDIO_FLUSH_LIMIT_MS);
-  const end = async (code: number): Promise<void> => {
-    await drain();
-    proc.exit(code);
-  };
+/** Where a runtime's `process` differs from Node's. */
+export interface ProcessQuirks {
+  readonly runtime: "node" | "bun";
+  flush(proc: ProcessLike): Promise<void>;
+  /** What the runtime prints for an uncaught error it handles itself. */
+  printCrash(error: unknown): void;
+  /** Called when the event loop is empty, in place of starting the natural end at once. */
+  beforeExit?(paths: ExitPaths): void;
+  /** Listeners the runtime needs beside Node's set. */
+  listeners?(wiring: ProcessWiring): Listener[];
+  /** Takes back the hold atexit's `message` listener puts on the IPC channel. */
+  releaseChannel(channel: ChannelLike, appHeld: boolean): void;
+}
 
-  // What the runtime prints for an uncaught error it handles itself, for the
-  // awaited crash path, where atexit's listener takes that over.
-  const printCrash = (error: unknown): void => {
+const nodeQuirks = (proc: ProcessLike): ProcessQuirks => ({
+  runtime: "node",
+  flush: (proc) => flushStdio(proc, STDIO_FLUSH_LIMIT_MS),
+  printCrash: (error) => {
     console.error(error);
-    if (runtime === "node") console.error(`\nNode.js ${proc.version ?? ""}`);
-  };
+    console.error(`\nNode.js ${proc.version ?? ""}`);
+  },
+  // Node counts the holds on the channel: exactly ours goes.
+  releaseChannel: (channel) => channel.unrefCounted?.(),
+});
 
-  const install = (registry: Registry): void => {
-    const { awaitCrash, extraSignals, shutdownMessage } = registry.config;
-    let crash: Crash | undefined;
-    // "natural" once the beforeExit run is over: an `exit` event then is the natural end;
-    // during that run it can only come from process.exit() in a callback.
-    let phase: "live" | "ending" | "natural" = "live";
+/** The adapter for Node.js's `process`. */
+export const nodeAdapter = (proc: ProcessLike): Adapter => serverAdapter(processHost(proc, nodeQuirks(proc)));
 
-    const setCode = (code: number): void => void (proc.exitCode = code);
-
-    let surfacing = false;
-    // Natural end: the loop is empty.
-    const onBeforeExit = async (): Promise<void> => {
-      if (phase !== "live" || surfacing) return; // beforeExit fires again after our work: run once.
-      // Bun reports an unhandled rejection from the last tick only after beforeExit
-      // has fired; one timer turn lets it surface (as a crash, which then owns the end) before the natural run.
-      if (runtime === "bun") {
-        surfacing = true;
-        await new Promise((resolve) => setTimeout(resolve, 0));
-        surfacing = false;
-        if (phase !== "live") return;
-      }
-      phase = "ending";
-      await naturalEnd(registry, runtime, { get: () => currentExitCode(proc), set: setCode }, end).finally(
-        () => (phase = "natural"),
-      );
-    };
-
-    // Every end passes here last, synchronously: process.exit(), a crash, or the
-    // natural end after beforeExit (then usually with nothing left to run).
-    const onExit = (code: number): void => {
-      const reason = crash?.reason ?? (phase === "natural" ? "natural" : "exit");
-      const status: StatusHost = { get: () => code, set: setCode };
-      endNow(registry, { reason, runtime, final: true, ...(crash && { error: crash.error }) }, status);
-    };
-
-    // Our own uncaughtException listener (awaitCrash) is not the application's.
-    const ownCrashListeners = awaitCrash ? 1 : 0;
-    const appHandlesCrashes = (): boolean => proc.listenerCount("uncaughtException") > ownCrashListeners;
-
-    // The monitor observes an uncaught error without changing Node's handling.
-    // With Node's default `--unhandled-rejections=throw`, rejections arrive here too.
-    const onCrash = (error: unknown, origin: unknown): void => {
-      const rejection = origin === "unhandledRejection";
-      // An app's own uncaughtException listener keeps the process alive: no crash.
-      if (!rejection && appHandlesCrashes()) return;
-      // The first crash is the cause: one during the awaited crash run does not replace it.
-      crash ??= { reason: rejection ? "rejection" : "exception", error };
-    };
-
-    // awaitCrash: a listener stops the runtime's crash, so this one takes it
-    // over: the runtime's report, the callbacks awaited, then status 1. A crash
-    // while they run ends at once, with the callbacks left run synchronously.
-    const awaitedCrash = (reason: Crash["reason"], error: unknown): void => {
-      crash ??= { reason, error };
-      printCrash(error);
-      if (phase !== "live") return proc.exit(1);
-      phase = "ending";
-      void awaitedEnd(registry, { reason, code: 1, error, runtime, final: true }, end);
-    };
-    const onUncaught = (error: unknown, origin: unknown): void => {
-      if (appHandlesCrashes()) return;
-      awaitedCrash(origin === "unhandledRejection" ? "rejection" : "exception", error);
-    };
-
-    // Bun fires no monitor for an unhandled rejection and then tells `exit`
-    // listeners 0 although it ends with 1 (bun PR#38116). Only an
-    // `unhandledRejection` listener sees it, and any listener cancels Bun's own
-    // crash, so this one reproduces it: Bun's report, then status 1.
-    const onBunRejection = (error: unknown): void => {
-      if (proc.listenerCount("unhandledRejection") > 1) return; // the application handles it
-      if (awaitCrash) return awaitedCrash("rejection", error);
-      crash = { reason: "rejection", error };
-      console.error(error);
-      proc.exit(1);
-    };
-
-    // A supervisor's request to stop (pm2 --shutdown-with-message): awaited, then status 0.
-    const onMessage = (message: unknown): void => {
-      if (message !== shutdownMessage || phase !== "live") return;
-      phase = "ending";
-      void awaitedEnd(registry, { reason: "exit", code: currentExitCode(proc), runtime, final: true }, end);
-    };
-
-    const onSignal = signalHandler(
-      registry,
-      {
-        pid: proc.pid,
-        windows: proc.platform === "win32",
-        // Our own listener is one of them; signal-exit's are not the application's.
-        appOwns: (signal) => proc.listenerCount(signal) - 1 - signalExitListeners(proc) > 0,
-        kill: (pid, signal) => void proc.kill(pid, signal),
-        exit: (code) => proc.exit(code),
-        flush: drain,
-        end,
-        onRun: () => void (phase = "ending"),
-        ...(debug && { debug: printDebug }),
-      },
-      runtime,
-    );
-
-    // Bound per signal: a listener is never told which signal fired on every runtime.
-    const signalListeners = exitSignals(proc.platform, extraSignals).map((signal): Listener => {
-      const listener = (): void => void onSignal(signal);
-      return [signal, listener];
-    });
-    const ipc = shutdownMessage !== undefined && proc.channel ? proc.channel : undefined;
-    const listeners: Listener[] = [
-      ["beforeExit", onBeforeExit],
-      ["exit", onExit],
-      ["uncaughtExceptionMonitor", onCrash],
-      ...(awaitCrash ? [["uncaughtException", onUncaught] as const] : []),
-      ...(runtime === "bun" ? [["unhandledRejection", onBunRejection] as const] : []),
-      ...(ipc ? [["message", onMessage] as const] : []),
-      ...signalListeners,
-    ];
-    // A `message` listener keeps the IPC channel, and so the process, alive:
-    // atexit's must not, or a forked child would never end by itself.
-    const appHeldChannel = ipc ? proc.listenerCount("message") > 0 : false;
-    for (const [event, listener] of listeners) proc.on(event, listener);
-    if (ipc) releaseChannel(ipc, appHeldChannel);
-    uninstall = () => {
-      // Node drops the count our listener held when it is removed: hold it back first.
-      ipc?.refCounted?.();
-      for (const [event, listener] of listeners) proc.off(event, listener);
-      uninstall = undefined;
-    };
-  };
-
+/** A Node-compatible `process` as a server host, with the runtime's quirks. */
+export function processHost(proc: ProcessLike, quirks: ProcessQuirks): ServerHost {
   return {
-    runtime,
-    install,
-    uninstall: () => uninstall?.(),
-    currentCode: () => currentExitCode(proc),
-    end,
-    ...(debug && { debug }),
+    runtime: quirks.runtime,
+    pid: proc.pid,
+    windows: proc.platform === "win32",
+    debug: debugRequested(proc.env?.ATEXIT_DEBUG),
+    code: () => currentExitCode(proc),
+    setCode: (code) => void (proc.exitCode = code),
+    exit: (code) => proc.exit(code),
+    kill: (pid, signal) => void proc.kill(pid, signal),
+    flush: () => quirks.flush(proc),
+    // Our own listener is one of them; signal-exit's are not the application's.
+    appOwns: (signal) => proc.listenerCount(signal) - 1 - signalExitListeners(proc) > 0,
+    printCrash: (_reason, error) => quirks.printCrash(error),
+    listen: (paths, config) => listen(proc, quirks, { paths, config, takeOver: takeOver(proc, quirks, paths) }),
   };
 }
 
-/**
- * Takes back the hold our `message` listener put on the IPC channel. Node
- * counts the holds, so exactly ours goes; Bun only has the explicit switch,
- * used when nothing of the application's held the channel already.
- */
-function releaseChannel(channel: NonNullable<ProcessLike["channel"]>, appHeld: boolean): void {
-  if (channel.unrefCounted) channel.unrefCounted();
-  else if (!appHeld) channel.unref?.();
+function takeOver(proc: ProcessLike, quirks: ProcessQuirks, paths: ExitPaths): ProcessWiring["takeOver"] {
+  return (reason, error) => {
+    if (paths.awaitCrash(reason, error)) return;
+    // A crash while the callbacks run: our listener stopped the runtime's
+    // report and exit, so both are ours, and the callbacks left run at `exit`.
+    quirks.printCrash(error);
+    proc.exit(1);
+  };
+}
+
+function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring): () => void {
+  const { paths, config } = wiring;
+  const reasonOf = (origin: unknown): CrashReason => (origin === "unhandledRejection" ? "rejection" : "exception");
+  // Our own uncaughtException listener (awaitCrash) is not the application's.
+  const ownCrashListeners = config.awaitCrash ? 1 : 0;
+  const appHandlesCrashes = (): boolean => proc.listenerCount("uncaughtException") > ownCrashListeners;
+
+  // beforeExit fires again once our run is over: the engine runs once.
+  const onBeforeExit = (): void => (quirks.beforeExit ? quirks.beforeExit(paths) : void paths.natural());
+  // Every end passes here last, synchronously: process.exit(), a crash, or the
+  // natural end after beforeExit (then usually with nothing left to run).
+  const onExit = (code: number): void => paths.last(code);
+  // The monitor observes an uncaught error without changing Node's handling.
+  // With Node's default `--unhandled-rejections=throw`, rejections arrive here too.
+  const onCrash = (error: unknown, origin: unknown): void => {
+    // An app's own uncaughtException listener keeps the process alive: no crash.
+    if (origin !== "unhandledRejection" && appHandlesCrashes()) return;
+    paths.crash(reasonOf(origin), error);
+  };
+  // awaitCrash: a listener stops the runtime's crash, so this one takes it over.
+  const onUncaught = (error: unknown, origin: unknown): void => {
+    if (!appHandlesCrashes()) wiring.takeOver(reasonOf(origin), error);
+  };
+  const ipc = config.shutdownMessage !== undefined && proc.channel ? proc.channel : undefined;
+
+  const listeners: Listener[] = [
+    ["beforeExit", onBeforeExit],
+    ["exit", onExit],
+    ["uncaughtExceptionMonitor", onCrash],
+    ...(config.awaitCrash ? [["uncaughtException", onUncaught] as const] : []),
+    ...(quirks.listeners?.(wiring) ?? []),
+    ...(ipc ? [["message", (message: unknown) => paths.message(message)] as const] : []),
+    // Bound per signal: a listener is not told which signal fired on every runtime.
+    ...exitSignals(proc.platform, config.extraSignals).map((signal): Listener => [signal, () => paths.signal(signal)]),
+  ];
+  // A `message` listener keeps the IPC channel, and so the process, alive:
+  // atexit's must not, or a forked child would never end by itself.
+  const appHeldChannel = ipc ? proc.listenerCount("message") > 0 : false;
+  for (const [event, listener] of listeners) proc.on(event, listener);
+  if (ipc) quirks.releaseChannel(ipc, appHeldChannel);
+  return () => {
+    // Node drops the count our listener held when it is removed: hold it back first.
+    ipc?.refCounted?.();
+    for (const [event, listener] of listeners) proc.off(event, listener);
+  };
 }

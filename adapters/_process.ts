@@ -50,7 +50,7 @@ export function currentExitCode(proc: ProcessLike): number {
 export const STDIO_FLUSH_LIMIT_MS = 2000;
 
 /** Resolves when every one of `pending` has, or after `limitMs`, whichever comes first. */
-function within(pending: Promise<void>[], limitMs: number): Promise<void> {
+export function within(pending: Promise<void>[], limitMs: number): Promise<void> {
   if (pending.length === 0) return Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
@@ -68,24 +68,4 @@ export function flushStdio(proc: ProcessLike, limitMs: number): Promise<void> {
     streams.map((stream) => new Promise<void>((resolve) => stream!.write("", resolve))),
     limitMs,
   );
-}
-
-type Sink = { flush(): unknown };
-
-/**
- * The same wait on Bun, which shows nothing pending (`writableLength` stays 0
- * and an empty write's callback fires at once) while a pipe still holds queued
- * output. Bun keeps that output in a native file sink held on the stream under
- * a symbol; its `flush()` promise settles once the pipe has taken everything.
- * Found by shape, so a Bun without it falls back to the plain wait.
- */
-export function flushBunStdio(proc: ProcessLike, limitMs: number): Promise<void> {
-  const pending: Promise<void>[] = [];
-  for (const stream of [proc.stdout, proc.stderr]) {
-    if (!stream) continue;
-    const held = Object.getOwnPropertySymbols(stream).map((key) => (stream as unknown as Record<symbol, unknown>)[key]);
-    const sink = held.find((value): value is Sink => typeof (value as Sink | null)?.flush === "function");
-    if (sink) pending.push(Promise.resolve(sink.flush()).then(() => {}, () => {}));
-  }
-  return pending.length ? within(pending, limitMs) : flushStdio(proc, limitMs);
 }

@@ -30,3 +30,8 @@ export function exitSignals(platform: string | undefined, extras: readonly strin
   return platform === "win32" ? ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP", ...extras];
 }
 
+
+/** The signals to listen to on Deno: Windows delivers only SIGINT and SIGBREAK to its listeners. */
+export function denoSignals(windows: boolean, extras: readonly string[] = []): string[] {
+  return windows ? ["SIGINT", "SIGBREAK"] : ["SIGINT", "SIGTERM", "SIGHUP", ...extras];
+}

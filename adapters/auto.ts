@@ -19,7 +19,8 @@ import type { Atexit } from "../src/types.ts";
 import type { Adapter } from "../src/adapter.ts";
 import { browserAdapter } from "./_browser.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
-import { nodeLikeAdapter } from "./_node.ts";
+import { bunAdapter } from "./_bun.ts";
+import { nodeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
 
 export { clear, configure, count, unregister } from "../src/public.ts";
@@ -32,7 +33,8 @@ export type * from "../src/types.ts";
 function pick(): Adapter {
   const runtime = detectRuntime();
   if (runtime === "deno") return denoAdapter(getDeno()!);
-  if (runtime === "node" || runtime === "bun") return nodeLikeAdapter(getProcess()!, runtime);
+  if (runtime === "node") return nodeAdapter(getProcess()!);
+  if (runtime === "bun") return bunAdapter(getProcess()!);
   if (runtime === "browser" || runtime === "worker") return browserAdapter();
   return { runtime };
 }

@@ -18,7 +18,7 @@
 import { createApi } from "../src/api.ts";
 import { assertRuntime } from "../src/detect.ts";
 import type { Atexit, ServerExitReason } from "../src/types.ts";
-import { nodeLikeAdapter } from "./_node.ts";
+import { bunAdapter } from "./_bun.ts";
 import { getProcess } from "./_process.ts";
 
 export { clear, configure, count } from "../src/public.ts";
@@ -26,7 +26,7 @@ export type * from "../src/types.ts";
 
 const api: Atexit<ServerExitReason> = createApi<ServerExitReason>(() => {
   assertRuntime("bun", "atexit/adapters/bun");
-  return nodeLikeAdapter(getProcess()!, "bun");
+  return bunAdapter(getProcess()!);
 });
 
 /**

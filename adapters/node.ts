@@ -20,7 +20,7 @@
 import { createApi } from "../src/api.ts";
 import { assertRuntime } from "../src/detect.ts";
 import type { Atexit, ServerExitReason } from "../src/types.ts";
-import { nodeLikeAdapter } from "./_node.ts";
+import { nodeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
 
 export { clear, configure, count } from "../src/public.ts";
@@ -28,7 +28,7 @@ export type * from "../src/types.ts";
 
 const api: Atexit<ServerExitReason> = createApi<ServerExitReason>(() => {
   assertRuntime("node", "atexit/adapters/node");
-  return nodeLikeAdapter(getProcess()!, "node");
+  return nodeAdapter(getProcess()!);
 });
 
 /**

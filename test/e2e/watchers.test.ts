@@ -83,19 +83,39 @@ const recorded = (session: Session, pid: string): string[] =>
 const duplicates = (stderr: string, signal: string): number =>
   stderr.split("\n").filter((line) => line.startsWith(`[atexit] ${signal} again `)).length;
 
+/**
+ * Runs a session (which asserts the cleanup itself) until the children
+ * reported a duplicate of each of `signals`, at most three times, and returns
+ * how many of each the last run reported. A tool's copy of a signal sometimes
+ * comes only after the child has ended (seen on a loaded machine): such a run
+ * shows the cleanup right but proves nothing about duplicates.
+ */
+async function untilDuplicates<S extends string>(signals: S[], run: (attempt: number) => Promise<string>): Promise<Record<S, number>> {
+  let seen = {} as Record<S, number>;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const stderr = await run(attempt);
+    seen = Object.fromEntries(signals.map((signal) => [signal, duplicates(stderr, signal)])) as Record<S, number>;
+    if (signals.every((signal) => seen[signal] > 0)) break;
+  }
+  return seen;
+}
+
 describe("nodemon", () => {
   test("--signal SIGTERM: a restart's two SIGTERMs run the cleanup once, to the end; Ctrl+C's SIGINTs too", async () => {
-    const watched = join(dir, "nodemon.txt");
-    const session = start(bin("nodemon"), ["--quiet", "--watch", watched, "--signal", "SIGTERM", fixture("watched.mjs")], watched);
-    const [first] = await session.ready(1);
-    const [, second] = await session.restart(watched);
-    await sleep(100);
-    session.interrupt();
-    const stderr = await session.ended();
-    expect(recorded(session, first!)).toEqual([`start signal SIGTERM ${first}`, `done ${first}`]);
-    expect(recorded(session, second!)).toEqual([`start signal SIGINT ${second}`, `done ${second}`]);
-    expect(duplicates(stderr, "SIGTERM")).toBeGreaterThanOrEqual(1);
-    expect(duplicates(stderr, "SIGINT")).toBeGreaterThanOrEqual(1);
+    const seen = await untilDuplicates(["SIGTERM", "SIGINT"], async (attempt) => {
+      const watched = join(dir, `nodemon-${attempt}.txt`);
+      const session = start(bin("nodemon"), ["--quiet", "--watch", watched, "--signal", "SIGTERM", fixture("watched.mjs")], watched);
+      const [first] = await session.ready(1);
+      const [, second] = await session.restart(watched);
+      await sleep(100);
+      session.interrupt();
+      const stderr = await session.ended();
+      expect(recorded(session, first!)).toEqual([`start signal SIGTERM ${first}`, `done ${first}`]);
+      expect(recorded(session, second!)).toEqual([`start signal SIGINT ${second}`, `done ${second}`]);
+      return stderr;
+    });
+    expect(seen.SIGTERM).toBeGreaterThanOrEqual(1);
+    expect(seen.SIGINT).toBeGreaterThanOrEqual(1);
   });
 
   test("its default restart signal, SIGUSR2, with extraSignals: the cleanup finishes before the restart", async () => {
@@ -111,14 +131,17 @@ describe("nodemon", () => {
 
 describe("tsx watch", () => {
   test("Ctrl+C: the child's two SIGINTs run the cleanup once, to the end", async () => {
-    const watched = join(dir, "tsx.txt");
-    const session = start(bin("tsx"), ["watch", "--clear-screen=false", fixture("watched.mjs")], watched);
-    const [child] = await session.ready(1);
-    await sleep(100);
-    session.interrupt();
-    const stderr = await session.ended();
-    expect(recorded(session, child!)).toEqual([`start signal SIGINT ${child}`, `done ${child}`]);
-    expect(duplicates(stderr, "SIGINT")).toBeGreaterThanOrEqual(1);
+    const seen = await untilDuplicates(["SIGINT"], async (attempt) => {
+      const watched = join(dir, `tsx-${attempt}.txt`);
+      const session = start(bin("tsx"), ["watch", "--clear-screen=false", fixture("watched.mjs")], watched);
+      const [child] = await session.ready(1);
+      await sleep(100);
+      session.interrupt();
+      const stderr = await session.ended();
+      expect(recorded(session, child!)).toEqual([`start signal SIGINT ${child}`, `done ${child}`]);
+      return stderr;
+    });
+    expect(seen.SIGINT).toBeGreaterThanOrEqual(1);
   });
 });
 

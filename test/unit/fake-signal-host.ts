@@ -1,6 +1,6 @@
-// The fake host the signal-path tests drive adapters/_paths.ts with: every
+// The fake host the signal-path tests drive adapters/_server-signal.ts with: every
 // call it gets is recorded in `calls`, as one line, in order.
-import type { SignalHost } from "../../adapters/_paths.ts";
+import type { SignalHost } from "../../adapters/_server-signal.ts";
 
 export function fakeSignalHost(calls: string[], overrides: Partial<SignalHost> = {}): SignalHost {
   return {

@@ -1,9 +1,10 @@
-// The end paths the server adapters share (adapters/_paths.ts), against a
+// The end paths the server engine runs (adapters/_server.ts), against a
 // fake status: the awaited natural end, the synchronous end (an explicit
 // exit, a crash), an end asked for through another channel (awaitCrash, a
 // supervisor's message), and how signal-exit's listeners are counted.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { awaitedEnd, endNow, naturalEnd, signalExitListeners } from "../../adapters/_paths.ts";
+import { awaitedEnd, endNow, naturalEnd } from "../../adapters/_server.ts";
+import { signalExitListeners } from "../../adapters/_server-signal.ts";
 import type { ProcessLike } from "../../adapters/_process.ts";
 import { defaultConfig, Registry } from "../../src/registry.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";

@@ -1,9 +1,9 @@
-// More of the shared signal path (adapters/_paths.ts signalHandler) than
+// More of the shared signal path (adapters/_server-signal.ts signalHandler) than
 // signals.test.ts covers: the event callbacks get, a host with debugging off
 // (no debug method), and the order of events when the host answers the
 // ownership question synchronously (Node, Bun).
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { signalHandler, type SignalHost } from "../../adapters/_paths.ts";
+import { signalHandler, type SignalHost } from "../../adapters/_server-signal.ts";
 import { fakeSignalHost } from "./fake-signal-host.ts";
 import { defaultConfig, Registry } from "../../src/registry.ts";
 import type { ExitEvent } from "../../src/types.ts";

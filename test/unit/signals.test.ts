@@ -1,9 +1,9 @@
-// The signal path shared by the server adapters (adapters/_paths.ts), against
+// The signal path shared by the server adapters (adapters/_server-signal.ts), against
 // a fake host: who owns a signal, duplicate deliveries within
 // duplicateSignalWindow, a real second request, and how the process is ended
 // (re-raise, or 128+n as PID 1 and on Windows).
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { signalHandler, type SignalHost } from "../../adapters/_paths.ts";
+import { signalHandler, type SignalHost } from "../../adapters/_server-signal.ts";
 import { fakeSignalHost } from "./fake-signal-host.ts";
 import { defaultConfig, Registry } from "../../src/registry.ts";
 import type { AtexitConfig } from "../../src/types.ts";

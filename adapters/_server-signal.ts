@@ -1,12 +1,11 @@
-// This module is browser compatible.
-
-// The exit paths every server runtime shares, once its adapter has said how to
-// listen, read and set the status, kill and exit: the awaited natural end, the
-// synchronous end, and a termination signal (run the callbacks, then die by the
-// same signal so the parent sees the true cause).
+// The termination-signal path every server runtime shares: run the callbacks,
+// awaited, then die by the same signal so the parent sees the true cause; a
+// watcher's duplicate delivery is not a second signal, and a second signal
+// ends at once. The server engine (_server.ts) wires it to each runtime.
 import type { Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
 import type { ProcessLike } from "./_process.ts";
+import type { ServerHost } from "./_server.ts";
 import { signalStatus } from "./_signals.ts";
 
 /** After re-raising, how long to wait for the signal to kill us before exiting with 128+n. */
@@ -19,17 +18,8 @@ const RERAISE_GRACE_MS = 500;
  */
 export const SECOND_SIGNAL_DRAIN_MS = 500;
 
-/** How an adapter's host is told to end. */
-export interface SignalHost {
-  readonly pid: number;
-  /** Windows cannot raise a signal on itself: exit with 128+n there. */
-  readonly windows: boolean;
-  /** Whether the application listens to `signal` itself (then it owns it). */
-  appOwns(signal: string): boolean | Promise<boolean>;
-  kill(pid: number, signal: string): void;
-  exit(code: number): void;
-  /** Lets stdout and stderr drain before a forced end. */
-  flush(): Promise<void>;
+/** What the signal path needs of its host: the runtime's part (see `ServerHost`) and the engine's. */
+export interface SignalHost extends Pick<ServerHost, "pid" | "windows" | "appOwns" | "kill" | "exit" | "flush"> {
   /** Ends with `code` (after a flush), for `exit()` called during the run. */
   end(code: number): Promise<void>;
   /** Tells the adapter a terminal run has begun (its other paths change meaning). */
@@ -117,50 +107,4 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
     await draining;
     terminate(signal);
   };
-}
-
-/** How an adapter reads and sets the status its runtime will end with. */
-export interface StatusHost {
-  get(): number;
-  set(code: number): void;
-}
-
-/**
- * The natural end: await the callbacks, then let the program end by itself
- * (a forced exit would cut other listeners' pending work), keeping the
- * status, unless a callback called `exit()`.
- */
-export async function naturalEnd(
-  registry: Registry,
-  runtime: Trigger["runtime"],
-  status: StatusHost,
-  end: (code: number) => Promise<void>,
-): Promise<void> {
-  const code = status.get();
-  const result = await registry.runAwaited({ reason: "natural", code, runtime, final: true });
-  const final = registry.finalStatus(result, code);
-  if (result.exitRequested) return end(final);
-  if (final !== code) status.set(final);
-}
-
-/** A synchronous end (an explicit exit, a crash): the callbacks left run now, in the runtime's last event. */
-export function endNow(registry: Registry, trigger: Trigger, status: StatusHost): void {
-  const code = status.get();
-  const result = registry.runNow({ ...trigger, code });
-  const final = registry.finalStatus(result, code);
-  if (final !== code) status.set(final);
-}
-
-/**
- * An end the program asked for through another channel (an uncaught error
- * with `awaitCrash`, a supervisor's shutdown message): await the callbacks,
- * then end by force with `code`, unless a callback asked for another status.
- */
-export async function awaitedEnd(
-  registry: Registry,
-  trigger: Trigger & { readonly code: number },
-  end: (code: number) => Promise<void>,
-): Promise<void> {
-  const result = await registry.runAwaited(trigger);
-  await end(registry.finalStatus(result, trigger.code));
 }

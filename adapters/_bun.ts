@@ -1,0 +1,71 @@
+// Bun's process as a server host: Node's (see _node.ts), with Bun's own
+// corrections. Private: not exported.
+import type { Adapter } from "../src/adapter.ts";
+import { processHost, type ProcessQuirks } from "./_node.ts";
+import { flushStdio, STDIO_FLUSH_LIMIT_MS, type ProcessLike, within } from "./_process.ts";
+import { serverAdapter } from "./_server.ts";
+
+type Sink = { flush(): unknown };
+
+/**
+ * Waits until stdout and stderr have reached the OS, at most `limitMs`. Bun
+ * shows nothing pending (`writableLength` stays 0 and an empty write's
+ * callback fires at once) while a pipe still holds queued output. It keeps
+ * that output in a native file sink held on the stream under a symbol, whose
+ * `flush()` promise settles once the pipe has taken everything. Found by
+ * shape, so a Bun without it falls back to Node's wait.
+ */
+export function flushBunStdio(proc: ProcessLike, limitMs: number): Promise<void> {
+  const pending: Promise<void>[] = [];
+  for (const stream of [proc.stdout, proc.stderr]) {
+    if (!stream) continue;
+    const held = Object.getOwnPropertySymbols(stream).map((key) => (stream as unknown as Record<symbol, unknown>)[key]);
+    const sink = held.find((value): value is Sink => typeof (value as Sink | null)?.flush === "function");
+    if (sink) pending.push(Promise.resolve(sink.flush()).then(() => {}, () => {}));
+  }
+  return pending.length ? within(pending, limitMs) : flushStdio(proc, limitMs);
+}
+
+function bunQuirks(proc: ProcessLike): ProcessQuirks {
+  let surfacing = false;
+  return {
+    runtime: "bun",
+    flush: (proc) => flushBunStdio(proc, STDIO_FLUSH_LIMIT_MS),
+    printCrash: (error) => console.error(error),
+    // Bun reports an unhandled rejection from the last tick only after
+    // beforeExit has fired; one timer turn lets it surface (as a crash, which
+    // then owns the end) before the natural run. Not once the program is
+    // ending: the timer would make the loop fire beforeExit again, and again.
+    beforeExit: (paths) => {
+      if (!paths.live || surfacing) return;
+      surfacing = true;
+      setTimeout(() => {
+        surfacing = false;
+        void paths.natural();
+      }, 0);
+    },
+    // Bun fires no monitor for an unhandled rejection and then tells `exit`
+    // listeners 0 although it ends with 1 (bun PR#38116). Only an
+    // `unhandledRejection` listener sees it, and any listener cancels Bun's own
+    // crash, so this one reproduces it: Bun's report, then status 1.
+    listeners: ({ paths, config, takeOver }) => [
+      [
+        "unhandledRejection",
+        (error: unknown) => {
+          if (proc.listenerCount("unhandledRejection") > 1) return; // the application handles it
+          if (config.awaitCrash) return takeOver("rejection", error);
+          paths.crash("rejection", error);
+          console.error(error);
+          proc.exit(1);
+        },
+      ],
+    ],
+    // Bun has only the explicit switch, used when nothing of the application's held the channel already.
+    releaseChannel: (channel, appHeld) => {
+      if (!appHeld) channel.unref?.();
+    },
+  };
+}
+
+/** The adapter for Bun's `process`. */
+export const bunAdapter = (proc: ProcessLike): Adapter => serverAdapter(processHost(proc, bunQuirks(proc)));
