@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { createApi } from "../src/api.ts";
+import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
 import type { Adapter } from "../src/adapter.ts";
@@ -39,46 +39,18 @@ function pick(): Adapter {
   return { runtime };
 }
 
-const api: Atexit = createApi(pick);
+// The adapter is picked on first use, and only if this entry is used at all.
+const host = /* @__PURE__ */ lazyHost(pick);
 
 /**
  * Registers a callback to run when the program ends, last in, first out, on
- * whatever exit events the detected runtime has (see the runtime's own entry
- * point). Returns a handle that unregisters it (and is `Disposable`).
- *
- * @example
- * ```ts
- * import { register } from "atexit";
- *
- * const off = register(async (event) => {
- *   console.log(`closing (${event.reason})`);
- * });
- * ```
+ * whatever exit events the detected runtime has (see that runtime's entry).
+ * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit["register"] = api.register;
+export const register: Atexit["register"] = (callback, options) => registerWith(host, callback, options);
 
-/**
- * Runs the callbacks (awaited, within their limits), then ends the program
- * with `code` where the runtime allows it.
- *
- * @example
- * ```ts
- * import { exit } from "atexit";
- *
- * await exit(0);
- * ```
- */
-export const exit: Atexit["exit"] = api.exit;
+/** Runs the callbacks (awaited, within their limits), then ends the program where the runtime allows it. See {@linkcode Atexit.exit}. */
+export const exit: Atexit["exit"] = (code) => exitWith(host, code);
 
-/**
- * Runs the callbacks now, awaited, without ending the program; they are
- * consumed and will not run again.
- *
- * @example
- * ```ts
- * import { runHandlers } from "atexit";
- *
- * await runHandlers();
- * ```
- */
-export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
+/** Runs the callbacks now, awaited, without ending the program; they are consumed. See {@linkcode Atexit.runHandlers}. */
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);

@@ -19,70 +19,33 @@
  *
  * @module
  */
-import { createApi } from "../src/api.ts";
-import type { Atexit, BrowserExitReason } from "../src/types.ts";
+import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
+import { unregister as unregisterAny } from "../src/public.ts";
+import type { Atexit, BrowserExitReason, ExitCallback } from "../src/types.ts";
 import { browserAdapter, listenBeforeUnload } from "./_browser.ts";
 
 export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit<BrowserExitReason> = createApi<BrowserExitReason>(browserAdapter);
+// The adapter is made on first use, and only if this entry is used at all.
+const host = /* @__PURE__ */ lazyHost(browserAdapter);
 
 /**
  * Registers a callback to run, synchronously, whenever the page is hidden or
- * left; `event.final` is true only when the page is really going away (a
- * `pagehide` that is not into the back/forward cache). A returned promise is
- * not awaited (`event.awaited` is false): queue data with `sendBeacon` or
- * `atexit/beacon`. `once: true` runs it at the first hide only. Returns a
- * handle that unregisters it (and is `Disposable`).
- *
- * @example
- * ```ts
- * import { register } from "atexit/adapters/browser";
- *
- * register((event) => navigator.sendBeacon("/log", `hidden, final=${event.final}`));
- * ```
+ * left (`event.final` is true only when it is really going away); a returned
+ * promise is not awaited, so queue data with `sendBeacon` or `atexit/beacon`.
+ * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<BrowserExitReason>["register"] = api.register;
+export const register: Atexit<BrowserExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
 
-/**
- * Removes every registration of `callback` (Python's semantics) and returns
- * how many there were.
- *
- * @example
- * ```ts
- * import { register, unregister } from "atexit/adapters/browser";
- *
- * const flush = () => {};
- * register(flush);
- * unregister(flush); // 1
- * ```
- */
-export const unregister: Atexit<BrowserExitReason>["unregister"] = api.unregister;
+/** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
+export const unregister: Atexit<BrowserExitReason>["unregister"] = unregisterAny as Atexit<BrowserExitReason>["unregister"];
 
-/**
- * Runs the callbacks now, awaited; a page cannot end itself, so it then resolves.
- *
- * @example
- * ```ts
- * import { exit } from "atexit/adapters/browser";
- *
- * await exit();
- * ```
- */
-export const exit: Atexit["exit"] = api.exit;
+/** Runs the callbacks now, awaited; a page cannot end itself, so it then resolves. See {@linkcode Atexit.exit}. */
+export const exit: Atexit["exit"] = (code) => exitWith(host, code);
 
-/**
- * Runs the callbacks now, awaited (a manual flush); they are consumed.
- *
- * @example
- * ```ts
- * import { runHandlers } from "atexit/adapters/browser";
- *
- * await runHandlers();
- * ```
- */
-export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
+/** Runs the callbacks now, awaited (a manual flush); they are consumed. See {@linkcode Atexit.runHandlers}. */
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);
 
 /**
  * Also runs the callbacks on `beforeunload` (off by default) and returns the
@@ -90,11 +53,14 @@ export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
  * desktop browsers, but never on iOS, and while it is on Firefox keeps the
  * page out of the back/forward cache.
  *
+ * @returns The function that removes the `beforeunload` listener again.
+ *
  * @example
  * ```ts
  * import { enableBeforeUnload } from "atexit/adapters/browser";
  *
  * const disable = enableBeforeUnload();
+ * disable();
  * ```
  */
 export const enableBeforeUnload: () => () => void = listenBeforeUnload;

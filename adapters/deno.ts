@@ -18,71 +18,38 @@
  *
  * @module
  */
-import { createApi } from "../src/api.ts";
+import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
 import { assertRuntime } from "../src/detect.ts";
-import type { Atexit, ServerExitReason } from "../src/types.ts";
+import { unregister as unregisterAny } from "../src/public.ts";
+import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
 
 export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit<ServerExitReason> = createApi<ServerExitReason>(() => {
+// The adapter is made on first use, and only if this entry is used at all.
+const host = /* @__PURE__ */ lazyHost(() => {
   assertRuntime("deno", "atexit/adapters/deno");
   return denoAdapter(getDeno()!);
 });
 
 /**
- * Registers a callback to run when the program ends, last in, first out. It
- * is awaited on a natural end, on atexit's `exit()` and on signals; on
- * `Deno.exit()`, `process.exit()` and crashes it runs synchronously. Returns a
- * handle that unregisters it (and is `Disposable`).
- *
- * @example
- * ```ts
- * import { register } from "atexit/adapters/deno";
- *
- * const off = register((event) => console.log(`closing (${event.reason})`));
- * ```
+ * Registers a callback to run when the program ends, last in, first out: awaited on a natural end, on atexit's `exit()` and on SIGINT, SIGTERM and SIGHUP; synchronously on `Deno.exit()` and crashes.
+ * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<ServerExitReason>["register"] = api.register;
+export const register: Atexit<ServerExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
+
+/** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
+export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny as Atexit<ServerExitReason>["unregister"];
 
 /**
- * Removes every registration of `callback` (Python's semantics) and returns
- * how many there were.
- *
- * @example
- * ```ts
- * import { register, unregister } from "atexit/adapters/deno";
- *
- * const flush = () => {};
- * register(flush);
- * unregister(flush); // 1
- * ```
+ * Runs the callbacks (awaited, within their limits), then ends the program with `code` (default: `Deno.exitCode`).
+ * See {@linkcode Atexit.exit}.
  */
-export const unregister: Atexit<ServerExitReason>["unregister"] = api.unregister;
+export const exit: Atexit["exit"] = (code) => exitWith(host, code);
 
 /**
- * Runs the callbacks (awaited, within their limits), then ends the program
- * with `code` (default: `Deno.exitCode`).
- *
- * @example
- * ```ts
- * import { exit } from "atexit/adapters/deno";
- *
- * await exit(1);
- * ```
+ * Runs the callbacks now, awaited, without ending the program; they are consumed.
+ * See {@linkcode Atexit.runHandlers}.
  */
-export const exit: Atexit["exit"] = api.exit;
-
-/**
- * Runs the callbacks now, awaited, without ending the program; they are
- * consumed and will not run again.
- *
- * @example
- * ```ts
- * import { runHandlers } from "atexit/adapters/deno";
- *
- * await runHandlers();
- * ```
- */
-export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);

@@ -13,9 +13,10 @@
  *
  * @module
  */
-import { createApi } from "../src/api.ts";
+import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
+import { unregister as unregisterAny } from "../src/public.ts";
 import { detectRuntime } from "../src/detect.ts";
-import type { Atexit } from "../src/types.ts";
+import type { Atexit, ExitCallback } from "../src/types.ts";
 
 // A host without exit events runs the callbacks only through exit() and runHandlers().
 type FallbackExitReason = "exit" | "manual";
@@ -23,58 +24,25 @@ type FallbackExitReason = "exit" | "manual";
 export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
-const api: Atexit<FallbackExitReason> = createApi<FallbackExitReason>(() => ({ runtime: detectRuntime() }));
+// The adapter is made on first use, and only if this entry is used at all.
+const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectRuntime() }));
 
 /**
  * Registers a callback, last in, first out. With no exit event to hook here,
- * it runs when the program calls `exit()` or `runHandlers()`. Returns a
- * handle that unregisters it (and is `Disposable`).
- *
- * @example
- * ```ts
- * import { register } from "atexit/adapters/fallback";
- *
- * const off = register(() => console.log("bye"));
- * ```
+ * it runs when the program calls `exit()` or `runHandlers()`.
+ * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<FallbackExitReason>["register"] = api.register;
+export const register: Atexit<FallbackExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
 
-/**
- * Removes every registration of `callback` (Python's semantics) and returns
- * how many there were.
- *
- * @example
- * ```ts
- * import { register, unregister } from "atexit/adapters/fallback";
- *
- * const flush = () => {};
- * register(flush);
- * unregister(flush); // 1
- * ```
- */
-export const unregister: Atexit<FallbackExitReason>["unregister"] = api.unregister;
+/** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
+export const unregister: Atexit<FallbackExitReason>["unregister"] = unregisterAny as Atexit<FallbackExitReason>["unregister"];
 
 /**
  * Runs the callbacks, awaited within their limits, then resolves: a host
  * without exit events offers no way to end the program, so the caller does.
- *
- * @example
- * ```ts
- * import { exit } from "atexit/adapters/fallback";
- *
- * await exit();
- * ```
+ * See {@linkcode Atexit.exit}.
  */
-export const exit: Atexit["exit"] = api.exit;
+export const exit: Atexit["exit"] = (code) => exitWith(host, code);
 
-/**
- * Runs the callbacks now, awaited; they are consumed and will not run again.
- *
- * @example
- * ```ts
- * import { runHandlers } from "atexit/adapters/fallback";
- *
- * await runHandlers();
- * ```
- */
-export const runHandlers: Atexit["runHandlers"] = api.runHandlers;
+/** Runs the callbacks now, awaited; they are consumed. See {@linkcode Atexit.runHandlers}. */
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);

@@ -155,7 +155,7 @@ const sendChecks: Readonly<Record<keyof SendOptions, Check>> = {
     }
     return value;
   },
-  contentType: ofType("string"),
+  contentType: /* @__PURE__ */ ofType("string"),
   timeout: duration,
 };
 

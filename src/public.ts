@@ -4,54 +4,21 @@
 // re-exports these, and binds register/exit/runHandlers to its own adapter.
 import { findRegistry, getRegistry } from "./global.ts";
 import { defaultConfig } from "./registry.ts";
-import type { AtexitConfig, ConfigureOptions, ExitCallback } from "./types.ts";
+import type { Atexit, AtexitConfig, ConfigureOptions, ExitCallback } from "./types.ts";
 import { assertCallback, checkConfig } from "./validate.ts";
 
-/**
- * Removes every registration of `callback` (Python's semantics) and returns
- * how many there were.
- *
- * @example
- * ```ts
- * import { register, unregister } from "atexit";
- *
- * const flush = () => {};
- * register(flush);
- * register(flush);
- * unregister(flush); // 2
- * ```
- */
+/** Removes every registration of `callback`: {@linkcode Atexit.unregister}. */
 export function unregister(callback: ExitCallback): number {
   assertCallback("unregister", callback);
   return findRegistry()?.unregister(callback) ?? 0;
 }
 
-/**
- * How many registrations there are (Python's `atexit._ncallbacks()`).
- *
- * @example
- * ```ts
- * import { count, register } from "atexit";
- *
- * register(() => {});
- * count(); // 1
- * ```
- */
+/** How many registrations there are: {@linkcode Atexit.count}. */
 export function count(): number {
   return findRegistry()?.size ?? 0;
 }
 
-/**
- * Removes every registration (Python's `atexit._clear()`).
- *
- * @example
- * ```ts
- * import { clear, count } from "atexit";
- *
- * clear();
- * count(); // 0
- * ```
- */
+/** Removes every registration: {@linkcode Atexit.clear}. */
 export function clear(): void {
   findRegistry()?.clear();
 }
@@ -61,18 +28,7 @@ const clearable: readonly string[] = ["errorExitCode", "shutdownMessage"];
 /** Keys that change which listeners the adapter installs. */
 const listenerKeys: readonly string[] = ["extraSignals", "awaitCrash", "shutdownMessage"];
 
-/**
- * Sets process-wide defaults and returns the configuration now in force.
- * A key given as `undefined` is left as it was, except `errorExitCode` and
- * `shutdownMessage`, which `undefined` turns back off.
- *
- * @example
- * ```ts
- * import { configure } from "atexit";
- *
- * configure({ timeout: 1000, onError: (error) => console.error("cleanup failed", error) });
- * ```
- */
+/** Sets process-wide defaults and returns the configuration now in force: {@linkcode Atexit.configure}. */
 export function configure(options?: ConfigureOptions): AtexitConfig {
   const checked = checkConfig(options);
   const changes = Object.entries(checked).filter(([key, value]) => value !== undefined || clearable.includes(key));

@@ -211,6 +211,17 @@ export interface Atexit<R extends ExitReason = ExitReason> {
   /**
    * Registers a callback to run when the program ends. Callbacks run last in,
    * first out; a callback that throws is reported and the others still run.
+   * The first registration installs atexit's listeners, and the last one to
+   * go removes them. Which exits await the callback, and which run it
+   * synchronously, depends on the runtime (see each entry point).
+   *
+   * @param callback The function to run; it is told about the exit ({@linkcode ExitEvent}).
+   * @param options Its `timeout`, `last`, `signal`, `once` and `name` ({@linkcode RegisterOptions}).
+   * @returns A handle that unregisters this registration ({@linkcode Registration}).
+   * @throws {TypeError} If `callback` is not a function, an option has the wrong type or an unknown
+   *   key, or the `signal` cannot be listened to; the message starts with `[atexit] register()`.
+   * @throws {RangeError} If `timeout` is negative or NaN.
+   * @throws {Error} On an entry point for another runtime (it names both).
    *
    * @example
    * ```ts
@@ -223,7 +234,11 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    */
   register(callback: ExitCallback<R>, options?: RegisterOptions): Registration;
   /**
-   * Removes every registration of `callback` (Python's semantics) and returns how many there were.
+   * Removes every registration of `callback` (Python's semantics).
+   *
+   * @param callback The function that was registered.
+   * @returns How many registrations of it there were (0 if none).
+   * @throws {TypeError} If `callback` is not a function.
    *
    * @example
    * ```ts
@@ -242,6 +257,11 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    * Called during a run, it does not start another one: it sets the status the
    * program ends with once the run is over, and resolves at once.
    *
+   * @param code The exit status, an integer from 0 to 255.
+   * @returns A promise that settles only where the program cannot end itself (a page, a worker).
+   * @throws {TypeError} If `code` is not a number.
+   * @throws {RangeError} If `code` is not an integer from 0 to 255.
+   *
    * @example
    * ```ts
    * import { exit } from "atexit";
@@ -253,6 +273,9 @@ export interface Atexit<R extends ExitReason = ExitReason> {
   /**
    * Runs the callbacks now without ending the program (Python's `_run_exitfuncs`).
    * Like an exit, it consumes them: a callback runs once, so it will not run again at the real exit.
+   * Called during a run, it does nothing (that run is doing the work).
+   *
+   * @returns A promise that resolves once every callback has settled or timed out.
    *
    * @example
    * ```ts
@@ -264,7 +287,9 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    */
   runHandlers(): Promise<void>;
   /**
-   * How many registrations there are.
+   * How many registrations there are (Python's `atexit._ncallbacks()`).
+   *
+   * @returns The number of registrations, each registration of the same function counted.
    *
    * @example
    * ```ts
@@ -276,7 +301,7 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    */
   count(): number;
   /**
-   * Removes every registration.
+   * Removes every registration (Python's `atexit._clear()`); the listeners go with the last.
    *
    * @example
    * ```ts
@@ -288,7 +313,16 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    */
   clear(): void;
   /**
-   * Sets process-wide defaults and returns the configuration now in force.
+   * Sets process-wide defaults and returns the configuration now in force. A
+   * key given as `undefined` is left as it was, except `errorExitCode` and
+   * `shutdownMessage`, which `undefined` turns back off. Listeners already
+   * installed follow the new `extraSignals`, `awaitCrash` and `shutdownMessage`.
+   *
+   * @param options Any of the settings ({@linkcode ConfigureOptions}); none reads the configuration.
+   * @returns The whole configuration now in force (frozen).
+   * @throws {TypeError} If `options` is not an object, has an unknown key, or a value of the wrong type.
+   * @throws {RangeError} If a duration is negative or NaN, `errorExitCode` is not an integer from 0
+   *   to 255, or `extraSignals` names a signal it cannot take.
    *
    * @example
    * ```ts

@@ -119,7 +119,7 @@ export function checkOptions(fn: string, options: unknown, checks: Readonly<Reco
 
 const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
   timeout: duration,
-  last: ofType("boolean"),
+  last: /* @__PURE__ */ ofType("boolean"),
   signal: (fn, key, value) => {
     let signal: boolean;
     try {
@@ -130,8 +130,8 @@ const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
     if (!signal) throw new TypeError(`[atexit] ${fn}() option "${key}" must be an AbortSignal, got ${describe(value)}`);
     return value;
   },
-  once: ofType("boolean"),
-  name: ofType("string"),
+  once: /* @__PURE__ */ ofType("boolean"),
+  name: /* @__PURE__ */ ofType("string"),
 };
 
 export const checkRegisterOptions = (options: unknown): RegisterOptions =>
@@ -143,7 +143,7 @@ const extraSignalNames: readonly string[] = ["SIGUSR2", "SIGQUIT"];
 const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
   timeout: duration,
   totalTimeout: duration,
-  onError: ofType("function"),
+  onError: /* @__PURE__ */ ofType("function"),
   errorExitCode: (fn, key, value) => {
     assertStatus(fn, `option "${key}"`, value);
     return value;
@@ -167,8 +167,8 @@ const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
     }
     return Object.freeze([...new Set(signals)]);
   },
-  awaitCrash: ofType("boolean"),
-  shutdownMessage: ofType("string"),
+  awaitCrash: /* @__PURE__ */ ofType("boolean"),
+  shutdownMessage: /* @__PURE__ */ ofType("string"),
 };
 
 /** The keys given, each read once and checked; `undefined` values are kept (configure decides what they mean). */

@@ -1,7 +1,8 @@
 // What JSR needs: the TypeScript sources type-check under Deno, and a publish
 // dry run (which refuses slow types: exports without explicit types) passes.
+// And every example in the TSDoc type-checks against the sources.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { describe, expect, test } from "vitest";
 
@@ -21,6 +22,20 @@ describe("JSR", () => {
   test("deno check passes on every deno.json export", () => {
     expect(entries).toContain("./adapters/deno.ts");
     const { status, output } = deno(["check", ...entries]);
+    expect(output).not.toMatch(/error/i);
+    expect(status).toBe(0);
+  });
+
+  test("every TSDoc example in src/ and adapters/ type-checks (deno check --doc), `atexit` resolved to the sources", () => {
+    const files = ["src", "adapters"].flatMap((dir) =>
+      readdirSync(`${root}${dir}`)
+        .filter((name) => name.endsWith(".ts"))
+        .map((name) => `${dir}/${name}`),
+    );
+    expect(files).toContain("src/types.ts");
+    const { status, output } = deno(["check", "--doc", "--import-map", "test/fixtures/doc-imports.json", ...files]);
+    // Each example is checked as a module of its own, named after its lines.
+    expect(output).toMatch(/Check .*src\/types\.ts#\d+-\d+\.ts/);
     expect(output).not.toMatch(/error/i);
     expect(status).toBe(0);
   });
