@@ -7,12 +7,10 @@
 import type { Adapter, Trigger } from "../src/adapter.ts";
 import { detectRuntime } from "../src/detect.ts";
 import type { Registry } from "../src/registry.ts";
+import { realmState } from "../src/realm.ts";
 import type { ExitReason } from "../src/types.ts";
 
 type Dispatch = (reason: ExitReason, final: boolean) => void;
-
-/** The installed adapter's trigger, for the opt-in `beforeunload` listener. */
-let dispatch: Dispatch | undefined;
 
 type PageGlobals = { document?: { addEventListener?: unknown }; addEventListener?: unknown };
 
@@ -78,10 +76,13 @@ export function browserAdapter(): Adapter {
       [globalThis, "pageshow", onPageShow],
     ] as const;
     for (const [target, event, listener] of listeners) target.addEventListener(event, listener, true);
-    dispatch = run;
+    // Kept with the realm: the opt-in beforeunload listener of any copy of atexit triggers this run.
+    const realm = realmState();
+    realm.pageTrigger = run;
     uninstall = () => {
       for (const [target, event, listener] of listeners) target.removeEventListener(event, listener, true);
-      dispatch = uninstall = undefined;
+      if (realm.pageTrigger === run) realm.pageTrigger = undefined;
+      uninstall = undefined;
     };
   };
 
@@ -94,7 +95,7 @@ export function browserAdapter(): Adapter {
  * is listened to Firefox keeps the page out of the back/forward cache.
  */
 export function listenBeforeUnload(): () => void {
-  const onBeforeUnload = (): void => dispatch?.("beforeunload", false);
+  const onBeforeUnload = (): void => realmState().pageTrigger?.("beforeunload", false);
   addEventListener("beforeunload", onBeforeUnload, true);
   return () => removeEventListener("beforeunload", onBeforeUnload, true);
 }

@@ -20,6 +20,7 @@
  * @module
  */
 
+import { realmState } from "./realm.ts";
 import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "./validate.ts";
 
 /** Options for {@linkcode sendOnExit}. */
@@ -55,9 +56,6 @@ export interface SendResult {
 /** What the Fetch standard lets one page have in flight with keepalive (and beacons): 64 KiB. */
 export const KEEPALIVE_BUDGET = 65_536;
 
-// Bytes of keepalive fetches started by this module and not settled yet: the
-// browser refuses any that would take the page over its budget.
-let inFlight = 0;
 
 const size = (body: string): number => new TextEncoder().encode(body).byteLength;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -103,14 +101,16 @@ function beacon(url: string, body: string, type: string): boolean {
  */
 async function keepalive(url: string, body: string, type: string): Promise<boolean> {
   const bytes = size(body);
-  inFlight += bytes;
+  // Counted with the realm, not this module: every copy of atexit spends the page's one budget.
+  const realm = realmState();
+  realm.keepaliveInFlight += bytes;
   try {
     await fetch(url, { method: "POST", body, keepalive: true, headers: { "content-type": type } });
     return true;
   } catch {
     return false;
   } finally {
-    inFlight -= bytes;
+    realm.keepaliveInFlight -= bytes;
   }
 }
 
@@ -251,7 +251,9 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
       wake?.();
     });
   };
-  const fits = (index: number): boolean => inFlight + size(bodies[index]!) <= KEEPALIVE_BUDGET;
+  // Bytes of keepalive requests started by atexit and not settled yet: the
+  // browser refuses any that would take the page over its budget.
+  const fits = (index: number): boolean => realmState().keepaliveInFlight + size(bodies[index]!) <= KEEPALIVE_BUDGET;
 
   bodies.forEach((body, index) => {
     // No page may ever have more than the budget in flight: never sendable.
