@@ -19,6 +19,8 @@ export interface ProcessLike {
   listenerCount(event: string): number;
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
+  /** The kinds of the resources keeping the event loop alive (Node 17.3+; Deno and Bun answer `[]`). */
+  getActiveResourcesInfo?(): string[];
 }
 
 /**
