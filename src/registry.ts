@@ -147,6 +147,14 @@ function isTimeout(error: unknown): boolean {
   return name === "TimeoutError" && typeof message === "string" && message.startsWith(TIMEOUT_PREFIX);
 }
 
+/** Adds `entry` to the index of registrations by callback. */
+function index(byCallback: Map<ExitCallback, Entry | Set<Entry>>, entry: Entry): void {
+  const known = byCallback.get(entry.callback);
+  if (!known) byCallback.set(entry.callback, entry);
+  else if (known instanceof Set) known.add(entry);
+  else byCallback.set(entry.callback, new Set([known, entry]));
+}
+
 /** How reports name a callback: its `name` option, else its function name. */
 function nameOf(entry: Entry): string {
   if (entry.name) return entry.name;
@@ -173,9 +181,12 @@ export class Registry {
   config: AtexitConfig = defaultConfig;
   #ordinary = new Stack();
   #last = new Stack();
-  // One entry per callback, or a Set once the same function is registered again:
-  // most callbacks are registered once, and a Set each cost a lot at scale.
-  #byCallback = new Map<ExitCallback, Entry | Set<Entry>>();
+  // The registrations of each callback: one entry, or a Set once the same
+  // function is registered again (most are registered once, and a Set each
+  // cost a lot at scale). Built on the first `unregister(callback)`, and kept
+  // from then on: a program that only uses handles, or never unregisters,
+  // pays no Map write per registration.
+  #byCallback: Map<ExitCallback, Entry | Set<Entry>> | undefined;
   #size = 0;
   #seq = 0;
   #hooked: Adapter | undefined;
@@ -232,10 +243,7 @@ export class Registry {
 
     entry.active = true;
     stack.push(entry);
-    const known = this.#byCallback.get(callback);
-    if (!known) this.#byCallback.set(callback, entry);
-    else if (known instanceof Set) known.add(entry);
-    else this.#byCallback.set(callback, new Set([known, entry]));
+    if (this.#byCallback) index(this.#byCallback, entry);
     this.#size++;
     if (!this.#hooked && adapter.install) {
       this.#hooked = adapter;
@@ -258,7 +266,7 @@ export class Registry {
 
   /** Removes every registration of `callback`; returns how many there were. */
   unregister(callback: ExitCallback): number {
-    const known = this.#byCallback.get(callback);
+    const known = this.#index().get(callback);
     if (!known) return 0;
     const entries = known instanceof Set ? [...known] : [known];
     for (const entry of entries) this.#deactivate(entry);
@@ -267,9 +275,24 @@ export class Registry {
 
   /** Removes every registration. */
   clear(): void {
-    for (const known of [...this.#byCallback.values()]) {
-      for (const entry of known instanceof Set ? [...known] : [known]) this.#deactivate(entry);
+    for (const entry of this.#entries()) this.#deactivate(entry);
+  }
+
+  /** Every active registration: linked in a stack, or taken out by the run under way (to be linked back). */
+  #entries(): Entry[] {
+    const run = this.#run;
+    const entries = [...this.#ordinary.nodes(), ...this.#last.nodes(), ...(run ? [...run.kept, ...run.deferred] : [])] as Entry[];
+    return entries.filter((entry) => entry.active);
+  }
+
+  /** The index by callback, built from the active registrations on first use. */
+  #index(): Map<ExitCallback, Entry | Set<Entry>> {
+    if (!this.#byCallback) {
+      const built = new Map<ExitCallback, Entry | Set<Entry>>();
+      for (const entry of this.#entries().sort((a, b) => a.seq - b.seq)) index(built, entry);
+      this.#byCallback = built;
     }
+    return this.#byCallback;
   }
 
   /**
@@ -444,11 +467,12 @@ export class Registry {
     } catch {
       // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
     }
-    const known = this.#byCallback.get(entry.callback);
-    if (known === entry) this.#byCallback.delete(entry.callback);
+    const byCallback = this.#byCallback;
+    const known = byCallback?.get(entry.callback);
+    if (known === entry) byCallback!.delete(entry.callback);
     else if (known instanceof Set) {
       known.delete(entry);
-      if (known.size === 1) this.#byCallback.set(entry.callback, known.values().next().value!);
+      if (known.size === 1) byCallback!.set(entry.callback, known.values().next().value!);
     }
   }
 

@@ -45,6 +45,13 @@ export class Stack {
     return node;
   }
 
+  /** The nodes, bottom first, left linked. */
+  nodes(): StackNode[] {
+    const nodes: StackNode[] = [];
+    for (let node = this.#bottom; node; node = node.next) nodes.push(node);
+    return nodes;
+  }
+
   /** Unlinks every node, bottom first, and returns them. */
   drain(): StackNode[] {
     const nodes: StackNode[] = [];

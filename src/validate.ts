@@ -92,13 +92,16 @@ export const duration: Check = (fn, key, value) => {
   return value;
 };
 
+const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /**
  * Reads each known key of `options` once, checks the value read and returns
  * those values: what was checked is what is used, whatever a getter would
  * answer the second time. Keys given as `undefined` are kept as `undefined`.
  */
-export function checkOptions(fn: string, options: unknown, checks: Readonly<Record<string, Check>>): Record<string, unknown> {
-  if (options === undefined) return {};
+export function checkOptions(fn: string, options: unknown, checks: Readonly<Record<string, Check>>): Readonly<Record<string, unknown>> {
+  // Shared, not made per call: most registrations pass no options.
+  if (options === undefined) return NO_OPTIONS;
   assertOptionsObject(fn, options);
   const known = Object.keys(checks);
   // Read everything first: a trap or getter that throws is the caller's input

@@ -360,3 +360,55 @@ describe("keep-mode runs (a browser page hidden, then shown again)", () => {
     expect(log).toEqual(["again", "removes again"]);
   });
 });
+
+describe("the index by callback, built on the first unregister(callback)", () => {
+  test("built during a keep-mode run, it finds a registration that already ran in it, which is then not linked back", () => {
+    const { registry, log, add } = setup();
+    const first = (): void => void log.push("first");
+    add(() => {
+      log.push("second");
+      // `first` ran before this (LIFO): it is out of the stack, waiting to be linked back.
+      log.push(`unregistered ${registry.unregister(first)}`);
+    });
+    add(first);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["first", "second", "unregistered 1"]);
+    expect(registry.size).toBe(1);
+    registry.runNow(hidden, true);
+    expect(log.slice(3)).toEqual(["second", "unregistered 0"]);
+  });
+
+  test("built after registrations of the same callback, it counts each; later ones join it", () => {
+    const { registry, add } = setup();
+    const flush = (): void => {};
+    add(flush);
+    add(flush, { last: true });
+    expect(registry.unregister(() => {})).toBe(0);
+    add(flush);
+    expect(registry.unregister(flush)).toBe(3);
+    expect(registry.size).toBe(0);
+    add(flush);
+    expect(registry.unregister(flush)).toBe(1);
+  });
+
+  test("clear() during a keep-mode run also removes what ran and what waits for the next run", () => {
+    const { registry, log, add } = setup();
+    let again = true;
+    const repeat = (): void => {
+      log.push("repeat");
+      // Registered again after it ran: deferred to the next run.
+      if (again) add(repeat);
+      again = false;
+    };
+    add(() => {
+      log.push("clear");
+      registry.clear();
+    });
+    add(repeat);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["repeat", "clear"]);
+    expect(registry.size).toBe(0);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["repeat", "clear"]);
+  });
+});
