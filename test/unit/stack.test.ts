@@ -122,3 +122,16 @@ describe("drain", () => {
     expect(popAll(stack)).toEqual(["c"]);
   });
 });
+
+describe("nodes", () => {
+  test("lists every node, bottom first, and leaves them linked", () => {
+    const { stack, nodes } = stackOf("a", "b", "c");
+    stack.remove(nodes[1]!);
+    expect(stack.nodes().map((each) => (each as Named).name)).toEqual(["a", "c"]);
+    expect(popAll(stack)).toEqual(["c", "a"]);
+  });
+
+  test("an empty stack has none", () => {
+    expect(new Stack().nodes()).toEqual([]);
+  });
+});
