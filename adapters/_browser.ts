@@ -41,15 +41,18 @@ export function browserAdapter(): Adapter {
     let latched = false;
     let episode: Trigger = { reason: "hidden", runtime: "browser", final: false };
     const run: Dispatch = (reason, final) => {
-      // Firefox, closing a tab, dispatches visibilitychange inside a pagehide
-      // callback's sendBeacon() and never returns to the outer handler: a
-      // trigger during the run carries on with the callbacks not run yet, told
-      // what the run was told (the page is still being closed).
+      // Firefox, closing a tab, dispatches visibilitychange nested inside the
+      // pagehide listener (at a function call there, even inside a callback's
+      // sendBeacon), and a beacon sent once that nested event is over is lost.
+      // So a trigger during the episode goes to the registry: it carries on
+      // with the callbacks not run yet, told what the run was told, or, nested
+      // before the run began, runs them itself; the registry runs an episode once.
       if (registry.running) return void registry.runNow(episode, true);
-      if (latched) return;
+      // A registry made by an older copy of atexit runs every call: latch here then.
+      if (latched) return void (registry.runsEpisodes && registry.runNow(episode, true, true));
       latched = true;
       episode = { reason, runtime: "browser", final };
-      registry.runNow(episode, true);
+      registry.runNow(episode, true, true);
     };
     const rearm = (): void => void (latched = false);
 

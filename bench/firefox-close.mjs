@@ -14,10 +14,23 @@
 //   capture   the rewrite with atexit's listener set (capture phase, freeze/resume/pageshow)
 //   bundle    the rewrite, with atexit's bundle loaded beside it (evaluated, not used)
 //   warm      atexit, its hide path run once at load with the callbacks silent (then re-armed)
+//   registry  atexit's registry, driven by the rewrite's two listeners: its run engine alone
+//   before, after       the rewrite with ~1 ms of busy work before its first beacon, or after its last
+//   alloc, calls        the rewrite with garbage allocated, or 3,000 calls made, before its first beacon
+//   mini-private, mini-public, mini-array
+//             a registry in miniature in the page (private or public members, a linked or array stack)
+//   plainevent, nocatch, nothen, noend, nodate
+//             atexit with one part of its run engine changed (see `patches`)
+//   diag, diag-nestedbusy, diag-small, diag-join
+//             the rewrite, traced: each beacon carries the page's trace (events, nesting, sends), and
+//             the traces of closes that lost a beacon are printed on stderr
+//
+// FIREFOX_CLOSE_KEEPALIVE_MS sets the server's keep-alive timeout (Node's default, 5 s, otherwise).
 //
 // Prints, per variant: closes, all three arrived, some lost, all lost.
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,19 +42,90 @@ const closes = Number(process.argv[2] ?? 500);
 const chosen = (process.argv[3] ?? "atexit,raw,rewrite,capture,bundle").split(",");
 
 const send = `const send = (label) => navigator.sendBeacon("/beacon?id=" + new URLSearchParams(location.search).get("id"), label);`;
-const rewrite = (capture) => `${send}
+const rewrite = (capture, before = "", after = "") => `${send}
   const labels = ["C", "B", "A"];
   let latched = false, next = labels.length;
   const run = () => {
     if (next < labels.length) { while (next < labels.length) send(labels[next++]); return; } // nested: carry on
     if (latched) return;
     latched = true; next = 0;
+    ${before}
     while (next < labels.length) send(labels[next++]);
+    ${after}
   };
   const rearm = () => { latched = false; };
   document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? run() : rearm()), ${capture});
   addEventListener("pagehide", run, ${capture});
   ${capture ? `document.addEventListener("freeze", run, true); document.addEventListener("resume", rearm, true); addEventListener("pageshow", (e) => e.persisted && rearm(), true);` : ""}
+`;
+
+const busy = "let spin = 0; for (let i = 0; i < 200000; i++) spin += i % 7; globalThis.spin = spin;";
+
+
+// A registry in miniature, in the page's own source: the run engine's shape
+// (entries on a linked stack, popped and called one by one with an event,
+// each in a try/catch, a nested trigger carrying on), with private or public
+// members, or an array for the stack.
+const mini = (kind) => `${send}
+  class Node { constructor(callback) { this.callback = callback; this.prev = undefined; this.next = undefined; } }
+  ${kind === "private" ? `class Registry {
+    #top; #run;
+    get running() { return this.#run !== undefined; }
+    add(callback) { const node = new Node(callback); node.prev = this.#top; if (this.#top) this.#top.next = node; this.#top = node; }
+    #pop() { const node = this.#top; if (node) { this.#top = node.prev; if (this.#top) this.#top.next = undefined; node.prev = undefined; } return node; }
+    #call(node, event) { try { node.callback(event); } catch (error) { console.error(error); } }
+    runNow(trigger) {
+      const outer = this.#run; const run = outer ?? (this.#run = { kept: [] });
+      for (let node = this.#pop(); node; node = this.#pop()) { run.kept.push(node); this.#call(node, { reason: trigger.reason }); }
+      if (!outer) { this.#run = undefined; for (const node of run.kept.reverse()) this.add(node.callback); }
+    }
+  }` : `class Registry {
+    constructor() { this.top = undefined; this.run = undefined; this.list = []; }
+    get running() { return this.run !== undefined; }
+    add(callback) { ${kind === "array" ? "this.list.push(new Node(callback));" : "const node = new Node(callback); node.prev = this.top; if (this.top) this.top.next = node; this.top = node;"} }
+    pop() { ${kind === "array" ? "return this.list.pop();" : "const node = this.top; if (node) { this.top = node.prev; if (this.top) this.top.next = undefined; node.prev = undefined; } return node;"} }
+    call(node, event) { try { node.callback(event); } catch (error) { console.error(error); } }
+    runNow(trigger) {
+      const outer = this.run; const run = outer ?? (this.run = { kept: [] });
+      for (let node = this.pop(); node; node = this.pop()) { run.kept.push(node); this.call(node, { reason: trigger.reason }); }
+      if (!outer) { this.run = undefined; for (const node of run.kept.reverse()) this.add(node.callback); }
+    }
+  }`}
+  const registry = new Registry();
+  for (const label of ["A", "B", "C"]) registry.add(() => send(label));
+  const episode = { reason: "pagehide" };
+  let latched = false;
+  const run = () => {
+    if (registry.running) return void registry.runNow(episode);
+    if (latched) return;
+    latched = true;
+    registry.runNow(episode);
+  };
+  document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? run() : (latched = false)));
+  addEventListener("pagehide", run);
+`;
+
+// Diagnostic variants: each beacon's body is its label, then "|" and what the
+// page did so far (events, nesting, each send's start and end): the beacons
+// that arrive tell how the ones that did not were sent.
+const traced = `const trace = []; const send = (label) => { trace.push("send " + label + " depth " + depth); const ok = navigator.sendBeacon("/beacon?id=" + new URLSearchParams(location.search).get("id"), label + "|" + trace.join(",")); trace.push("sent " + label + " " + ok); return ok; };
+  let depth = 0;
+  const enter = (name) => (event) => { trace.push(name + " " + document.visibilityState + " depth " + depth); depth++; try { return event; } finally { depth--; } };`;
+const diag = (body) => `${traced}
+  const labels = ["C", "B", "A"];
+  let latched = false, next = labels.length;
+  const run = (name) => {
+    trace.push("run " + name + " depth " + depth + " next " + next + " latched " + latched);
+    depth++;
+    try {
+      if (next < labels.length) { ${body} while (next < labels.length) send(labels[next++]); return; }
+      if (latched) return;
+      latched = true; next = 0;
+      while (next < labels.length) send(labels[next++]);
+    } finally { depth--; trace.push("end " + name); }
+  };
+  document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? run("visibilitychange") : (latched = false)));
+  addEventListener("pagehide", () => run("pagehide"));
 `;
 
 const sources = {
@@ -58,13 +142,69 @@ const sources = {
     const all = () => { for (const label of ["C", "B", "A"]) send(label); };
     addEventListener("pagehide", all);
     document.addEventListener("visibilitychange", () => document.visibilityState === "hidden" && all());`,
+  // atexit's run engine without its adapter or API: which of the two costs the beacons.
+  registry: `import { Registry } from "./src/registry.ts"; ${send}
+    const registry = new Registry();
+    for (const label of ["A", "B", "C"]) registry.add(() => send(label), {}, { runtime: "browser" });
+    const episode = { reason: "pagehide", runtime: "browser", final: true };
+    let latched = false;
+    const run = () => {
+      if (registry.running) return void registry.runNow(episode, true);
+      if (latched) return;
+      latched = true;
+      registry.runNow(episode, true);
+    };
+    document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? run() : (latched = false)));
+    addEventListener("pagehide", run);`,
   rewrite: rewrite(false),
+  // The rewrite, traced; and with busy work in a nested trigger before it carries on.
+  diag: diag(""),
+  "diag-nestedbusy": diag(busy),
+  "diag-small": diag("").replace('label + "|" + trace.join(",")', "label"),
+  "diag-join": diag("").replace('label + "|" + trace.join(",")', 'label + "|" + trace.length'),
+  "mini-private": mini("private"),
+  "mini-public": mini("public"),
+  "mini-array": mini("array"),
+  // The rewrite with busy work (about a millisecond) before its first beacon,
+  // or the same work after its last: does the time before the beacons lose them?
+  before: rewrite(false, busy),
+  after: rewrite(false, "", busy),
+  // The rewrite with garbage allocated, or plain calls made, before its first beacon.
+  alloc: rewrite(false, "const junk = []; for (let i = 0; i < 3000; i++) junk.push({ i, list: [i] }); globalThis.junk = junk.length;"),
+  calls: rewrite(false, "const f = (x) => (x % 3 ? x + 1 : x - 1); let c = 0; for (let i = 0; i < 3000; i++) c = f(c + i); globalThis.c = c;"),
   capture: rewrite(true),
   bundle: `import { count } from "atexit"; globalThis.atexitCount = count; ${rewrite(false)}`,
 };
 
-async function bundle(contents) {
+// Variants of atexit with one part of its run engine changed (bisection of the
+// registry's run): [text in src/registry.ts, what replaces it].
+const patches = {
+  plainevent: [["return new Event(trigger, run.exitCode ?? trigger.code, awaited, deadline) as ExitEvent;", "return { reason: trigger.reason, code: run.exitCode ?? trigger.code, signal: trigger.signal, error: trigger.error, runtime: trigger.runtime, final: trigger.final, awaited, deadline: undefined } as never;"]],
+  nocatch: [["    try {\n      const result = entry.callback(event);\n      const then = thenOf(result);", "    {\n      const result = entry.callback(event);\n      const then = thenOf(result);"], ["    } catch (error) {\n      this.#report(error, event, run, entry);\n    }\n  }\n\n  /** Calls a callback on an awaited path", "    }\n  }\n\n  /** Calls a callback on an awaited path"]],
+  nothen: [["      const result = entry.callback(event);\n      const then = thenOf(result);\n      if (then) {", "      entry.callback(event);\n      const then = undefined as Then | undefined, result = undefined;\n      if (then) {"]],
+  noend: [["    const back = [...run.kept, ...run.deferred].filter((entry) => entry.active);\n    for (const entry of back.sort((a, b) => a.seq - b.seq)) entry.stack.push(entry);", "    for (const entry of run.kept) entry.stack.push(entry);"]],
+  nodate: [["const now = (): number => Date.now();", "const now = (): number => 0;"]],
+};
+for (const name of Object.keys(patches)) sources[name] ??= sources.atexit;
+
+const patching = (name) => ({
+  name: "patch-registry",
+  setup(plugin) {
+    if (!patches[name]) return;
+    plugin.onLoad({ filter: /src[\\/]registry\.ts$/ }, async ({ path }) => {
+      let text = await readFile(path, "utf8");
+      for (const [from, to] of patches[name]) {
+        if (!text.includes(from)) throw new Error(`${name}: patch does not apply: ${from.slice(0, 60)}`);
+        text = text.replace(from, to);
+      }
+      return { contents: text, loader: "ts" };
+    });
+  },
+});
+
+async function bundle(contents, name) {
   const result = await build({
+    plugins: [patching(name)],
     stdin: { contents, resolveDir: root, loader: "js" },
     bundle: true,
     write: false,
@@ -78,7 +218,7 @@ async function bundle(contents) {
 
 const files = {};
 for (const name of chosen) {
-  files[`/${name}.js`] = await bundle(`${sources[name]}\ndocument.title = "ready";`);
+  files[`/${name}.js`] = await bundle(`${sources[name]}\ndocument.title = "ready";`, name);
   files[`/${name}.html`] = `<!doctype html><meta charset="utf-8"><title>loading</title><script type="module" src="/${name}.js"></script>`;
 }
 
@@ -99,6 +239,14 @@ const server = createServer((request, response) => {
   if (file === undefined) return void response.writeHead(404).end();
   response.writeHead(200, { "content-type": url.pathname.endsWith(".js") ? "text/javascript" : "text/html" }).end(file);
 });
+// How long the server keeps an idle connection open (Node's default is 5 s):
+// FIREFOX_CLOSE_KEEPALIVE_MS sets it, to tell the browser's losses from the
+// race of a request sent on a connection the server is closing at that moment.
+if (process.env.FIREFOX_CLOSE_KEEPALIVE_MS) server.keepAliveTimeout = Number(process.env.FIREFOX_CLOSE_KEEPALIVE_MS);
+let clientErrors = 0;
+let aborted = 0;
+server.on("clientError", () => clientErrors++);
+server.on("request", (request) => request.on("aborted", () => aborted++));
 await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
 const origin = `http://127.0.0.1:${server.address().port}`;
 
@@ -123,9 +271,14 @@ for (let round = 0; round < closes; round++) {
 }
 // Beacons of a closed tab may arrive a little after the close.
 await new Promise((resolve) => setTimeout(resolve, 3000));
+const traces = [];
+const sampleTraces = [];
 const tally = Object.fromEntries(chosen.map((name) => [name, { closes: 0, all: 0, some: 0, none: 0, partial: {} }]));
 for (const [name, id] of closed) {
-  const got = new Set(received.get(id) ?? []);
+  const bodies = received.get(id) ?? [];
+  const got = new Set(bodies.map((body) => body.split("|")[0]));
+  if (got.size < 3 && bodies.some((body) => body.includes("|"))) traces.push(`${name} ${[...got].join("")}: ${bodies.join("  ##  ")}`);
+  else if (bodies.some((body) => body.includes("|")) && sampleTraces.length < 3) sampleTraces.push(`${name} all: ${bodies.at(-1)}`);
   const row = tally[name];
   row.closes++;
   if (got.size === 3) row.all++;
@@ -136,11 +289,12 @@ for (const [name, id] of closed) {
     row.partial[pattern] = (row.partial[pattern] ?? 0) + 1;
   } else row.none++;
 }
+for (const line of [...sampleTraces, ...traces]) console.error(line);
 await browser.close();
 server.close();
 rmSync(profile, { recursive: true, force: true });
 
-console.log(`Firefox ESR tab closes, ${closes} per variant, taking turns (${Math.round((Date.now() - started) / 1000)} s)`);
+console.log(`Firefox ESR tab closes, ${closes} per variant, taking turns (${Math.round((Date.now() - started) / 1000)} s; server keep-alive ${server.keepAliveTimeout} ms; ${clientErrors} client errors, ${aborted} requests aborted)`);
 console.log("| variant | closes | all 3 arrived | some lost | all lost |");
 console.log("|---|---|---|---|---|");
 for (const [name, row] of Object.entries(tally)) {

@@ -59,6 +59,8 @@ interface Run {
   promise: Promise<RunResult> | undefined;
 }
 
+const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
+
 // setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -191,6 +193,14 @@ export class Registry {
   #seq = 0;
   #hooked: Adapter | undefined;
   #run: Run | undefined;
+  /** The trigger of the last episode run (a browser's page hide), which runs once. */
+  #episode: Trigger | undefined;
+
+  /**
+   * This registry's `runNow` takes `episode` (a registry made by an older copy
+   * of atexit ignores it, and its adapter latches episodes itself).
+   */
+  readonly runsEpisodes: true = true;
 
   /** How many registrations there are. */
   get size(): number {
@@ -381,14 +391,35 @@ export class Registry {
    * while a run is under way, it carries on with the callbacks that have not
    * run yet, so nothing is lost when a callback ends the program or a host
    * nests one exit event inside another. With `keep`, callbacks (but `once`
-   * ones) stay registered, in their order, for the next run.
+   * ones) stay registered, in their order, for the next run. With `episode`,
+   * `trigger` runs them once: called again with it, outside a run, it runs nothing.
    */
-  runNow(trigger: Trigger, keep = false): RunResult {
+  runNow(trigger: Trigger, keep = false, episode = false): RunResult {
     const outer = this.#run;
-    const run = outer ?? this.#begin(trigger, keep);
+    // An episode's trigger runs the callbacks once: a later call with the
+    // same trigger (the same page hide) finds them already run.
+    if (!outer && episode && trigger === this.#episode) return NOTHING_RAN;
+    // No call between the check above and the run being under way, nor
+    // between taking a callback and calling it: Firefox, closing a tab, may
+    // dispatch the next exit event at any function call made here (nested in
+    // it), and that event must find either nothing begun or a run to carry on,
+    // never a callback taken but not yet called. (A beacon sent after that
+    // nested event is over is lost: measured with bench/firefox-close.mjs.)
+    const run = outer ?? (this.#run = this.#newRun(trigger, keep, false));
+    if (!outer && episode) this.#episode = trigger;
     try {
-      for (let entry = this.#next(run); entry; entry = this.#next(run)) {
-        this.#call(entry, run, trigger, signalThatNeverAborts);
+      for (;;) {
+        const event = this.#event(trigger, false, signalThatNeverAborts, run);
+        const entry = this.#next(run);
+        if (!entry) break;
+        let result: unknown;
+        try {
+          result = entry.callback(event);
+        } catch (error) {
+          this.#report(error, event, run, entry);
+          continue;
+        }
+        this.#settle(result, entry, event, run);
       }
     } finally {
       // Whoever began the run ends it: a nested or takeover call only drains.
@@ -403,8 +434,12 @@ export class Registry {
   }
 
   #begin(trigger: Trigger, keep: boolean, holdListeners = false): Run {
-    const run: Run = {
-      startedAt: now(),
+    return (this.#run = this.#newRun(trigger, keep, holdListeners));
+  }
+
+  #newRun(trigger: Trigger, keep: boolean, holdListeners: boolean): Run {
+    return {
+      startedAt: Date.now(),
       code: trigger.code,
       ran: new Set(),
       deferred: [],
@@ -416,8 +451,6 @@ export class Registry {
       exitCode: undefined,
       promise: undefined,
     };
-    this.#run = run;
-    return run;
   }
 
   #end(run: Run): void {
@@ -493,19 +526,28 @@ export class Registry {
 
   #call(entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
     const event = this.#event(trigger, false, deadline, run);
+    let result: unknown;
     try {
-      const result = entry.callback(event);
+      result = entry.callback(event);
+    } catch (error) {
+      return this.#report(error, event, run, entry);
+    }
+    this.#settle(result, entry, event, run);
+  }
+
+  /** What a callback returned on a path that cannot wait: a rejection is still its failure. */
+  #settle(result: unknown, entry: Entry, event: ExitEvent, run: Run): void {
+    try {
       const then = thenOf(result);
-      if (then) {
-        // Async work this path cannot wait for: silent by default (a browser hide
-        // never waits, by design), visible with the adapter's debug switch.
-        if (this.#hooked?.debug) {
-          console.error(
-            `[atexit] exit callback "${nameOf(entry)}" returned a promise ${describeEvent(event)}, which cannot wait: its async work is cut`,
-          );
-        }
-        then.call(result, undefined, (error) => this.#report(error, event, run, entry));
+      if (!then) return;
+      // Async work this path cannot wait for: silent by default (a browser hide
+      // never waits, by design), visible with the adapter's debug switch.
+      if (this.#hooked?.debug) {
+        console.error(
+          `[atexit] exit callback "${nameOf(entry)}" returned a promise ${describeEvent(event)}, which cannot wait: its async work is cut`,
+        );
       }
+      then.call(result, undefined, (error) => this.#report(error, event, run, entry));
     } catch (error) {
       this.#report(error, event, run, entry);
     }

@@ -412,3 +412,54 @@ describe("the index by callback, built on the first unregister(callback)", () =>
     expect(log).toEqual(["repeat", "clear"]);
   });
 });
+
+describe("an episode (a page hide): runNow with `episode` runs the callbacks once per trigger", () => {
+  test("called again with the same trigger outside a run, nothing runs; a new trigger runs them again", () => {
+    const { registry, log, add } = setup();
+    add(() => void log.push("a"));
+    const episode: Trigger = { ...hidden };
+    expect(registry.runNow(episode, true, true)).toEqual({ failed: false, exitRequested: false, exitCode: undefined });
+    registry.runNow(episode, true, true);
+    expect(log).toEqual(["a"]);
+    registry.runNow({ ...hidden }, true, true);
+    expect(log).toEqual(["a", "a"]);
+  });
+
+  test("the registry says it runs episodes, so the browser adapter of a later copy leaves the latch to it", () => {
+    expect(new Registry().runsEpisodes).toBe(true);
+  });
+
+  test("without `episode`, the same trigger runs them every time", () => {
+    const { registry, log, add } = setup();
+    add(() => void log.push("a"));
+    registry.runNow(hidden, true);
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["a", "a"]);
+  });
+
+  test("a call with the episode's trigger nested in the run carries on with the callbacks not run yet", () => {
+    const { registry, log, add } = setup();
+    const episode: Trigger = { ...hidden };
+    add(() => void log.push("a"));
+    add(() => void log.push("b"));
+    add(() => {
+      log.push("c");
+      registry.runNow(episode, true, true);
+      log.push("c after");
+    });
+    registry.runNow(episode, true, true);
+    expect(log).toEqual(["c", "b", "a", "c after"]);
+  });
+
+  test("each callback's event is made before it is taken: one whose exit() call changes the status tells the next", () => {
+    const { registry, add } = setup();
+    const codes: Array<number | undefined> = [];
+    add((event) => void codes.push(event.code));
+    add((event) => {
+      codes.push(event.code);
+      registry.requestExit(7);
+    });
+    registry.runNow({ reason: "exit", code: 0, runtime: "node", final: true });
+    expect(codes).toEqual([0, 7]);
+  });
+});
