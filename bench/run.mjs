@@ -4,7 +4,7 @@
 // stops N at 1e4 and leaves RESULTS.md alone: for checking the bench itself,
 // not for figures.
 import { execFileSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
 import * as esbuild from "esbuild";
@@ -71,6 +71,11 @@ process.stdout.write(report);
 if (quick) {
   log("bench: --quick run, bench/RESULTS.md left as it was");
 } else {
-  writeFileSync(`${root}bench/RESULTS.md`, report);
+  // The soak and Firefox sections come from their own scripts (npm run soak,
+  // bench/firefox-close.mjs): kept as they are, after this run's report.
+  const file = `${root}bench/RESULTS.md`;
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const tail = previous.indexOf("\n## 5. Soak");
+  writeFileSync(file, tail < 0 ? report : `${report.trimEnd()}\n${previous.slice(tail)}`);
   log(`bench: wrote bench/RESULTS.md in ${Math.round(meta.durationMs / 1000)} s`);
 }
