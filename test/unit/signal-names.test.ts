@@ -2,7 +2,7 @@
 // 128+n status for each (adapters/_signals.ts), used where re-raising a
 // signal cannot kill (Windows, PID 1).
 import { describe, expect, test } from "vitest";
-import { exitSignals, SIGNAL_NUMBERS, signalStatus } from "../../adapters/_signals.ts";
+import { denoSignals, exitSignals, SIGNAL_NUMBERS, signalStatus } from "../../adapters/_signals.ts";
 
 describe("exitSignals", () => {
   test("POSIX: SIGINT, SIGTERM and SIGHUP", () => {
@@ -44,5 +44,17 @@ describe("signalStatus", () => {
 
   test("a signal without a number gives 128", () => {
     expect(signalStatus("SIGWINCH")).toBe(128);
+  });
+});
+
+describe("denoSignals", () => {
+  test("Deno on Windows delivers only SIGINT and SIGBREAK to its listeners; extras are not added there", () => {
+    expect(denoSignals(true)).toEqual(["SIGINT", "SIGBREAK"]);
+    expect(denoSignals(true, ["SIGUSR2"])).toEqual(["SIGINT", "SIGBREAK"]);
+  });
+
+  test("elsewhere SIGINT, SIGTERM and SIGHUP, then the extras, in order", () => {
+    expect(denoSignals(false)).toEqual(["SIGINT", "SIGTERM", "SIGHUP"]);
+    expect(denoSignals(false, ["SIGUSR2", "SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR2", "SIGQUIT"]);
   });
 });
