@@ -396,16 +396,19 @@ export class Registry {
    */
   runNow(trigger: Trigger, keep = false, episode = false): RunResult {
     const outer = this.#run;
+    // Firefox, closing a tab, may dispatch the next exit event at any function
+    // call made here (nested in it), and that event must find either nothing
+    // begun or a run to carry on, never a callback taken but not yet called.
+    // (A beacon sent after that nested event is over is lost: measured with
+    // bench/firefox-close.mjs.) So the run's record is made first (an event
+    // nested in that call runs the episode itself), and there is no call
+    // between the check below and the run being under way, nor between
+    // taking a callback and calling it.
+    const fresh = outer ? undefined : this.#newRun(trigger, keep, false);
     // An episode's trigger runs the callbacks once: a later call with the
     // same trigger (the same page hide) finds them already run.
     if (!outer && episode && trigger === this.#episode) return NOTHING_RAN;
-    // No call between the check above and the run being under way, nor
-    // between taking a callback and calling it: Firefox, closing a tab, may
-    // dispatch the next exit event at any function call made here (nested in
-    // it), and that event must find either nothing begun or a run to carry on,
-    // never a callback taken but not yet called. (A beacon sent after that
-    // nested event is over is lost: measured with bench/firefox-close.mjs.)
-    const run = outer ?? (this.#run = this.#newRun(trigger, keep, false));
+    const run = outer ?? (this.#run = fresh!);
     if (!outer && episode) this.#episode = trigger;
     try {
       for (;;) {
