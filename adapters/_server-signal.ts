@@ -4,7 +4,7 @@
 // ends at once. The server engine (_server.ts) wires it to each runtime.
 import type { Trigger } from "../src/adapter.ts";
 import type { Registry } from "../src/registry.ts";
-import type { ProcessLike } from "./_process.ts";
+import { type ProcessLike, within } from "./_process.ts";
 import type { ServerHost } from "./_server.ts";
 import { signalStatus } from "./_signals.ts";
 
@@ -77,9 +77,7 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
       }
       if (draining) {
         host.debug?.(`${signal} while the output drains: ending once it has (at most ${SECOND_SIGNAL_DRAIN_MS} ms)`);
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([draining, new Promise((resolve) => (timer = setTimeout(resolve, SECOND_SIGNAL_DRAIN_MS)))]);
-        clearTimeout(timer);
+        await within([draining], SECOND_SIGNAL_DRAIN_MS);
         return terminate(signal);
       }
       host.debug?.(`${signal} during the run: ending at once, cutting the callbacks still running`);

@@ -58,7 +58,6 @@ export const KEEPALIVE_BUDGET = 65_536;
 
 
 const size = (body: string): number => new TextEncoder().encode(body).byteLength;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Serializes `data` and splits it into bodies of at most `max` bytes. An array
@@ -99,8 +98,7 @@ function beacon(url: string, body: string, type: string): boolean {
  * true once the server answered, false if the browser refused it (the page's
  * keepalive budget, shared with beacons, is spent) or the request failed.
  */
-async function keepalive(url: string, body: string, type: string): Promise<boolean> {
-  const bytes = size(body);
+async function keepalive(url: string, body: string, bytes: number, type: string): Promise<boolean> {
   // Counted with the realm, not this module: every copy of atexit spends the page's one budget.
   const realm = realmState();
   realm.keepaliveInFlight += bytes;
@@ -234,13 +232,15 @@ const RETRY_PAUSE_MS = 50;
 async function fromPage(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
   // How each body left, by index; undefined while it has not (yet).
   const ways: Array<Way | undefined> = bodies.map(() => undefined);
+  // Each body's UTF-8 size, measured once (a body may be tens of kilobytes).
+  const sizes = bodies.map(size);
   const waiting: number[] = [];
   let pending = 0;
   let wake: (() => void) | undefined;
   const start = (index: number): void => {
     ways[index] = "keepalive";
     pending++;
-    void keepalive(url, bodies[index]!, contentType).then((ok) => {
+    void keepalive(url, bodies[index]!, sizes[index]!, contentType).then((ok) => {
       pending--;
       if (!ok) {
         // Back in line in its place, so the bodies still go in order.
@@ -253,11 +253,11 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
   };
   // Bytes of keepalive requests started by atexit and not settled yet: the
   // browser refuses any that would take the page over its budget.
-  const fits = (index: number): boolean => realmState().keepaliveInFlight + size(bodies[index]!) <= KEEPALIVE_BUDGET;
+  const fits = (index: number): boolean => realmState().keepaliveInFlight + sizes[index]! <= KEEPALIVE_BUDGET;
 
   bodies.forEach((body, index) => {
     // No page may ever have more than the budget in flight: never sendable.
-    if (size(body) > KEEPALIVE_BUDGET) return;
+    if (sizes[index]! > KEEPALIVE_BUDGET) return;
     // Once a body waits, the later ones wait behind it, so they arrive in order.
     if (waiting.length === 0 && beacon(url, body, contentType)) ways[index] = "beacon";
     else if (waiting.length === 0 && fits(index)) start(index);
