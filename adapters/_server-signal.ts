@@ -3,6 +3,7 @@
 // watcher's duplicate delivery is not a second signal, and a second signal
 // ends at once. The server engine (_server.ts) wires it to each runtime.
 import type { Trigger } from "../src/adapter.ts";
+import { runAwaited } from "../src/awaited.ts";
 import type { Registry } from "../src/registry.ts";
 import { type ProcessLike, within } from "./_process.ts";
 import type { ServerHost } from "./_server.ts";
@@ -98,7 +99,7 @@ export function signalHandler(registry: Registry, host: SignalHost, runtime: Tri
     const code = signalStatus(signal);
     // Listeners held after the run: a second signal while the output drains
     // must reach this handler, not the runtime's default (which would cut it).
-    const result = await registry.runAwaited({ reason: "signal", code, signal, runtime, final: true }, true);
+    const result = await runAwaited(registry, { reason: "signal", code, signal, runtime, final: true }, true);
     // exit(code) from a callback: end with that status (its end drains the output too).
     if (result.exitRequested) return (draining = host.end(registry.finalStatus(result, code)));
     draining = host.flush();

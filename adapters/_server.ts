@@ -7,6 +7,7 @@
 // kill, exit and drain, with that runtime's quirks. A new exit path is added
 // here, once, and each host wires its event to it.
 import type { Adapter, Trigger } from "../src/adapter.ts";
+import { runAwaited } from "../src/awaited.ts";
 import type { Registry } from "../src/registry.ts";
 import type { AtexitConfig } from "../src/types.ts";
 import { printDebug } from "./_debug.ts";
@@ -84,7 +85,11 @@ export function serverAdapter(host: ServerHost): Adapter {
   };
   return {
     runtime: host.runtime,
-    install: (registry) => void (uninstall = host.listen(exitPaths(registry, host, end), registry.config)),
+    install: (registry) => {
+      // For a copy of atexit that calls the awaited run as the registry's method (0.1.0 does).
+      registry.awaitedRun ??= runAwaited;
+      uninstall = host.listen(exitPaths(registry, host, end), registry.config);
+    },
     uninstall: () => {
       const remove = uninstall;
       uninstall = undefined;
@@ -167,7 +172,7 @@ export async function naturalEnd(
   end: (code: number) => Promise<void>,
 ): Promise<void> {
   const code = status.get();
-  const result = await registry.runAwaited({ reason: "natural", code, runtime, final: true });
+  const result = await runAwaited(registry, { reason: "natural", code, runtime, final: true });
   const final = registry.finalStatus(result, code);
   if (result.exitRequested) return end(final);
   if (final !== code) status.set(final);
@@ -191,6 +196,6 @@ export async function awaitedEnd(
   trigger: Trigger & { readonly code: number },
   end: (code: number) => Promise<void>,
 ): Promise<void> {
-  const result = await registry.runAwaited(trigger);
+  const result = await runAwaited(registry, trigger);
   await end(registry.finalStatus(result, trigger.code));
 }

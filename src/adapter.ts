@@ -25,7 +25,7 @@ export type Trigger = Omit<EventFields, "awaited" | "deadline">;
 /**
  * The contract between the runtime-neutral core and one runtime. An adapter
  * maps its host's "the program is ending" moments onto
- * {@linkcode Registry.runAwaited} (paths that may wait) and
+ * `runAwaited` (src/awaited.ts: paths that may wait) and
  * {@linkcode Registry.runNow} (paths that may not), and knows how to end the
  * program. Every member but `runtime` is optional: a host with no exit events
  * (the fallback) provides none of them.

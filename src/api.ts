@@ -1,6 +1,7 @@
 // This module is browser compatible.
 
 import type { Adapter } from "./adapter.ts";
+import { runAwaited } from "./awaited.ts";
 import { findRegistry, getRegistry } from "./global.ts";
 import type { Atexit, ExitCallback, ExitReason, RegisterOptions, Registration } from "./types.ts";
 import { clear, configure, count, unregister } from "./public.ts";
@@ -44,9 +45,7 @@ export function exitWith(host: Host, code?: number): Promise<void> {
     return Promise.resolve();
   }
   const status = code ?? adapter.currentCode?.() ?? 0;
-  return registry
-    .runAwaited({ reason: "exit", code: status, runtime: adapter.runtime, final: true })
-    .then((result) => adapter.end?.(registry.finalStatus(result, status)));
+  return runAwaited(registry, { reason: "exit", code: status, runtime: adapter.runtime, final: true }).then((result) => adapter.end?.(registry.finalStatus(result, status)));
 }
 
 /** `runHandlers` for the entry whose adapter `host` gives (see {@linkcode Atexit.runHandlers}). */
@@ -55,7 +54,7 @@ export async function runHandlersWith(host: Host): Promise<void> {
   const registry = findRegistry();
   // Called during a run (perhaps by one of its callbacks): that run is already doing the work.
   if (!registry || registry.running) return;
-  const result = await registry.runAwaited({ reason: "manual", runtime: adapter.runtime, final: false });
+  const result = await runAwaited(registry, { reason: "manual", runtime: adapter.runtime, final: false });
   // exit() called during this run: it could not end the program then, so end it now.
   if (result.exitRequested) await adapter.end?.(registry.finalStatus(result, adapter.currentCode?.() ?? 0));
 }

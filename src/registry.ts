@@ -21,7 +21,8 @@ export interface RunResult {
   readonly exitCode: number | undefined;
 }
 
-interface Entry extends StackNode {
+/** One registration, as the registry and the awaited run (awaited.ts) see it. */
+export interface Entry extends StackNode {
   readonly callback: ExitCallback;
   /** The `name` option; failures fall back to the function's own name. */
   readonly name: string | undefined;
@@ -37,7 +38,8 @@ interface Entry extends StackNode {
   detachAbort: (() => void) | undefined;
 }
 
-interface Run {
+/** A run under way, as the registry and the awaited run (awaited.ts) see it. */
+export interface Run {
   readonly startedAt: number;
   /** The status of the exit that began the run, if any. */
   readonly code: number | undefined;
@@ -59,14 +61,14 @@ interface Run {
   promise: Promise<RunResult> | undefined;
 }
 
+/**
+ * The awaited run, which lives in awaited.ts so that browser bundles, whose
+ * runs are synchronous, do not carry it. Kept on the registry by the copy that
+ * provides it, for {@linkcode Registry.runAwaited}.
+ */
+export type AwaitedRun = (registry: Registry, trigger: Trigger, holdListeners?: boolean) => Promise<RunResult>;
+
 const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
-
-// setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-// Date.now, not performance.now: Node loads perf_hooks on first use of
-// `performance`, which would cost milliseconds at exit time.
-const now = (): number => Date.now();
 
 // Created on first use, not at import.
 let neverAborts: AbortSignal | undefined;
@@ -123,26 +125,21 @@ export const defaultConfig: AtexitConfig = Object.freeze({
   shutdownMessage: undefined,
 });
 
-type Then = (this: unknown, onFulfilled?: (value: unknown) => void, onRejected?: (error: unknown) => void) => unknown;
+export type Then = (this: unknown, onFulfilled?: (value: unknown) => void, onRejected?: (error: unknown) => void) => unknown;
 
 /**
  * The `then` of what a callback returned, read once. Called inside the
  * callback's isolation: a getter or Proxy trap there belongs to the callback,
  * and a throw from it is the callback's failure, not the run's.
  */
-function thenOf(value: unknown): Then | undefined {
+export function thenOf(value: unknown): Then | undefined {
   if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
   const then = (value as { then?: unknown }).then;
   return typeof then === "function" ? (then as Then) : undefined;
 }
 
-const TIMEOUT_PREFIX = "exit callback ";
-
-function timeoutError(message: string): Error {
-  return typeof DOMException === "function"
-    ? new DOMException(message, "TimeoutError")
-    : Object.assign(new Error(message), { name: "TimeoutError" });
-}
+/** How atexit's own timeout messages begin (awaited.ts makes them; printError knows them by it). */
+export const TIMEOUT_PREFIX = "exit callback ";
 
 function isTimeout(error: unknown): boolean {
   const { name, message } = (error ?? {}) as { name?: unknown; message?: unknown };
@@ -158,7 +155,7 @@ function index(byCallback: Map<ExitCallback, Entry | Set<Entry>>, entry: Entry):
 }
 
 /** How reports name a callback: its `name` option, else its function name. */
-function nameOf(entry: Entry): string {
+export function nameOf(entry: Entry): string {
   if (entry.name) return entry.name;
   try {
     const { name } = entry.callback;
@@ -171,13 +168,15 @@ function nameOf(entry: Entry): string {
 
 /**
  * The process-wide LIFO registry. It knows nothing about runtimes: adapters
- * call {@linkcode Registry.runAwaited} or {@linkcode Registry.runNow} when their
+ * call `runAwaited` (awaited.ts) or {@linkcode Registry.runNow} when their
  * host says the program is ending, and the registry installs the adapter's
  * listeners with the first registration and removes them with the last.
  *
  * One instance lives per JavaScript realm (see `global.ts`), so its methods
- * are those of the first copy of atexit that was loaded: any change to this
- * class's shape needs a new global key.
+ * are those of the first copy of atexit that was loaded, and a copy of any
+ * version may call them: every member 0.1.0 calls stays (the two-versions
+ * tests hold it to that), and a copy checks for what was added since
+ * (`runsEpisodes`, `reinstall`) before using it.
  */
 export class Registry {
   config: AtexitConfig = defaultConfig;
@@ -201,6 +200,9 @@ export class Registry {
    * of atexit ignores it, and its adapter latches episodes itself).
    */
   readonly runsEpisodes: true = true;
+
+  /** The awaited run of the copy that brought it (see {@linkcode Registry.runAwaited}). */
+  awaitedRun: AwaitedRun | undefined;
 
   /** How many registrations there are. */
   get size(): number {
@@ -348,41 +350,17 @@ export class Registry {
   }
 
   /**
-   * Runs the callbacks one after another, awaiting each within its timeout and
-   * the whole run within `totalTimeout`. Callbacks still waiting when the total
-   * deadline passes are called without being awaited. A call while a run is
-   * under way joins that run. With `holdListeners`, the adapter's listeners
-   * stay installed after the run even if nothing is left registered: the
-   * caller ends the program itself, and hears what comes meanwhile.
+   * The awaited run, for copies of atexit that call it as a method (0.1.0
+   * does; this version calls `runAwaited` of awaited.ts, which also sets
+   * `awaitedRun`). Before any server adapter or `exit()`/`runHandlers()` of
+   * this version was used (a page whose other copy calls its `exit()`), the
+   * run is synchronous, as every run in a page already is.
    */
   runAwaited(trigger: Trigger, holdListeners = false): Promise<RunResult> {
+    const awaited = this.awaitedRun;
+    if (awaited) return awaited(this, trigger, holdListeners);
     const current = this.#run;
-    if (current) return current.promise ?? Promise.resolve(this.#result(current));
-    const run = this.#begin(trigger, false, holdListeners);
-    run.promise = (async () => {
-      // Let `run.promise` be set before the first callback starts, so a call made from it joins.
-      await undefined;
-      try {
-        const endsAt = run.startedAt + this.config.totalTimeout;
-        let overdue: AbortController | undefined;
-        for (let entry = this.#next(run); entry; entry = this.#next(run)) {
-          const left = endsAt - now();
-          if (left > 0) {
-            const pending = this.#callAwaited(entry, run, trigger, Math.min(entry.timeout ?? this.config.timeout, left));
-            if (pending) await pending;
-          } else {
-            overdue ??= new AbortController();
-            if (!overdue.signal.aborted) overdue.abort(timeoutError(`the exit callbacks did not finish within ${this.config.totalTimeout} ms in all`));
-            const { signal } = overdue;
-            this.#call(entry, run, trigger, () => signal);
-          }
-        }
-      } finally {
-        this.#end(run);
-      }
-      return this.#result(run);
-    })();
-    return run.promise;
+    return Promise.resolve(current ? (current.promise ?? this.result(current)) : this.runNow(trigger));
   }
 
   /**
@@ -412,31 +390,38 @@ export class Registry {
     if (!outer && episode) this.#episode = trigger;
     try {
       for (;;) {
-        const event = this.#event(trigger, false, signalThatNeverAborts, run);
-        const entry = this.#next(run);
+        const event = this.event(trigger, false, signalThatNeverAborts, run);
+        const entry = this.next(run);
         if (!entry) break;
         let result: unknown;
         try {
           result = entry.callback(event);
         } catch (error) {
-          this.#report(error, event, run, entry);
+          this.report(error, event, run, entry);
           continue;
         }
-        this.#settle(result, entry, event, run);
+        this.settle(result, entry, event, run);
       }
     } finally {
       // Whoever began the run ends it: a nested or takeover call only drains.
-      if (!outer) this.#end(run);
+      if (!outer) this.end(run);
     }
-    return this.#result(run);
+    return this.result(run);
   }
 
-  #result(run: Run): RunResult {
+  /** The run under way, if any. */
+  get current(): Run | undefined {
+    return this.#run;
+  }
+
+  /** What `run` reports to whoever asked for it. */
+  result(run: Run): RunResult {
     const exitCode = run.exitRequested ? (run.exitCode ?? run.code) : undefined;
     return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
   }
 
-  #begin(trigger: Trigger, keep: boolean, holdListeners = false): Run {
+  /** Begins a run (none may be under way); its callbacks are taken with `next`, and it is closed with `end`. */
+  begin(trigger: Trigger, keep: boolean, holdListeners = false): Run {
     return (this.#run = this.#newRun(trigger, keep, holdListeners));
   }
 
@@ -456,7 +441,8 @@ export class Registry {
     };
   }
 
-  #end(run: Run): void {
+  /** Closes `run`: what stays registered is linked back in registration order. */
+  end(run: Run): void {
     if (this.#run !== run) return;
     this.#run = undefined;
     // Back in registration order (a callback registered during the run ran,
@@ -467,7 +453,7 @@ export class Registry {
   }
 
   /** Takes the next callback to run: ordinary ones LIFO, then `last` ones LIFO. */
-  #next(run: Run): Entry | undefined {
+  next(run: Run): Entry | undefined {
     for (;;) {
       const entry = (this.#ordinary.pop() ?? this.#last.pop()) as Entry | undefined;
       if (!entry) return undefined;
@@ -512,12 +498,14 @@ export class Registry {
     }
   }
 
-  #event(trigger: Trigger, awaited: boolean, deadline: () => AbortSignal, run: Run): ExitEvent {
+  /** The event a callback of `run` is called with. */
+  event(trigger: Trigger, awaited: boolean, deadline: () => AbortSignal, run: Run): ExitEvent {
     // The adapter's trigger pairs its reason with that reason's fields.
     return new Event(trigger, run.exitCode ?? trigger.code, awaited, deadline) as ExitEvent;
   }
 
-  #report(error: unknown, event: ExitEvent, run: Run, entry: Entry): void {
+  /** Reports a callback's failure to `onError`, and marks the run failed. */
+  report(error: unknown, event: ExitEvent, run: Run, entry: Entry): void {
     run.failed = true;
     const name = nameOf(entry);
     try {
@@ -527,19 +515,8 @@ export class Registry {
     }
   }
 
-  #call(entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
-    const event = this.#event(trigger, false, deadline, run);
-    let result: unknown;
-    try {
-      result = entry.callback(event);
-    } catch (error) {
-      return this.#report(error, event, run, entry);
-    }
-    this.#settle(result, entry, event, run);
-  }
-
-  /** What a callback returned on a path that cannot wait: a rejection is still its failure. */
-  #settle(result: unknown, entry: Entry, event: ExitEvent, run: Run): void {
+  /** What a callback returned on a path that cannot wait (or a run past its total deadline): a rejection is still its failure. */
+  settle(result: unknown, entry: Entry, event: ExitEvent, run: Run): void {
     try {
       const then = thenOf(result);
       if (!then) return;
@@ -550,51 +527,9 @@ export class Registry {
           `[atexit] exit callback "${nameOf(entry)}" returned a promise ${describeEvent(event)}, which cannot wait: its async work is cut`,
         );
       }
-      then.call(result, undefined, (error) => this.#report(error, event, run, entry));
+      then.call(result, undefined, (error) => this.report(error, event, run, entry));
     } catch (error) {
-      this.#report(error, event, run, entry);
+      this.report(error, event, run, entry);
     }
-  }
-
-  /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
-  #callAwaited(entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> | undefined {
-    let controller: AbortController | undefined;
-    let expired: unknown;
-    const deadline = (): AbortSignal => {
-      if (!controller) {
-        controller = new AbortController();
-        if (expired) controller.abort(expired);
-      }
-      return controller.signal;
-    };
-    const event = this.#event(trigger, true, deadline, run);
-    let result: unknown;
-    let then: Then | undefined;
-    try {
-      result = entry.callback(event);
-      then = thenOf(result);
-    } catch (error) {
-      this.#report(error, event, run, entry);
-      return undefined;
-    }
-    if (!then) return undefined;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return new Promise<unknown>((resolve, reject) => {
-      if (ms < MAX_TIMER_MS) {
-        timer = setTimeout(() => {
-          expired = timeoutError(`${TIMEOUT_PREFIX}"${nameOf(entry)}" did not finish within ${Math.round(ms)} ms`);
-          controller?.abort(expired);
-          reject(expired);
-        }, ms);
-      }
-      // A `then` that throws rejects this promise: reported like any failure.
-      then.call(result, resolve, reject);
-    }).then(
-      () => clearTimeout(timer),
-      (error) => {
-        clearTimeout(timer);
-        this.#report(error, event, run, entry);
-      },
-    );
   }
 }

@@ -3,6 +3,7 @@
 // line for a failure, the name passed to onError; and the debugging report
 // of async work a synchronous path cuts (an adapter with `debug`).
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { runAwaited } from "../../src/awaited.ts";
 import type { Adapter, Trigger } from "../../src/adapter.ts";
 import { defaultConfig, printError, Registry } from "../../src/registry.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
@@ -31,7 +32,7 @@ describe("naming the callback", () => {
     add(function closeDb() {
       fail();
     });
-    await registry.runAwaited(exitTrigger);
+    await runAwaited(registry, exitTrigger);
     expect(onError.mock.calls.map((call) => call[2])).toEqual(["closeDb", "queue flush", "fail", "anonymous"]);
   });
 
@@ -55,7 +56,7 @@ describe("naming the callback", () => {
     const onError = vi.fn();
     const { registry, add } = setup({ onError, timeout: 10 });
     add(() => new Promise(() => {}), { name: "stuck upload" });
-    await registry.runAwaited(exitTrigger);
+    await runAwaited(registry, exitTrigger);
     const [error] = onError.mock.calls[0] as [Error];
     expect(error.name).toBe("TimeoutError");
     expect(error.message).toBe('exit callback "stuck upload" did not finish within 10 ms');
@@ -69,7 +70,7 @@ describe("the default report (printError)", () => {
     add(async function upload() {
       await new Promise(() => {});
     });
-    await registry.runAwaited(exitTrigger);
+    await runAwaited(registry, exitTrigger);
     expect(printed.mock.calls).toEqual([['[atexit] exit callback "upload" did not finish within 10 ms']]);
   });
 
@@ -80,7 +81,7 @@ describe("the default report (printError)", () => {
     add(function flushLogs() {
       throw boom;
     });
-    await registry.runAwaited(signalTrigger);
+    await runAwaited(registry, signalTrigger);
     expect(printed.mock.calls).toEqual([['[atexit] exit callback "flushLogs" failed (on signal SIGTERM):', boom]]);
   });
 
@@ -130,7 +131,7 @@ describe("debugging reports (an adapter with debug: true)", () => {
     quiet.registry.runNow(exitTrigger);
     const awaited = setup({}, { runtime: "node", install: () => {}, debug: true });
     awaited.add(asyncCallback);
-    await awaited.registry.runAwaited(exitTrigger);
+    await runAwaited(awaited.registry, exitTrigger);
     expect(printed).not.toHaveBeenCalled();
   });
 });

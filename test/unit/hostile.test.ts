@@ -5,6 +5,7 @@
 // trace, a call that returns is fully installed, and every bad input gets an
 // `[atexit]` error naming the function.
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { runAwaited } from "../../src/awaited.ts";
 import type { Adapter, Trigger } from "../../src/adapter.ts";
 import { createApi } from "../../src/api.ts";
 import { getRegistry } from "../../src/global.ts";
@@ -52,7 +53,7 @@ describe("what a callback returns is the callback's business", () => {
       add(() => void log.push("A"));
       add(make);
       add(() => void log.push("C"));
-      const result = await registry.runAwaited(manual);
+      const result = await runAwaited(registry, manual);
       expect(log).toEqual(["C", "A"]);
       expect(result.failed).toBe(true);
       expect(onError).toHaveBeenCalledTimes(1);
@@ -73,7 +74,7 @@ describe("what a callback returns is the callback's business", () => {
   test("null, a plain object and a function without then are plain results: nothing is awaited or reported", async () => {
     const { registry, onError, add } = setup();
     for (const value of [null, {}, () => {}, { then: 42 }]) add(() => value);
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     expect(result.failed).toBe(false);
     expect(onError).not.toHaveBeenCalled();
   });
@@ -85,7 +86,7 @@ describe("what a callback returns is the callback's business", () => {
     });
     add(() => void log.push("after"));
     add(() => thenable);
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["settled", "after"]);
   });
 });
@@ -131,7 +132,7 @@ describe("a register() that throws leaves no trace", () => {
     const signal = loose<AbortSignal>({ aborted: false, addEventListener() {}, removeEventListener: () => { throw new Error("x"); } });
     registry.add(() => void log.push("A"), { signal }, { runtime: "unknown" });
     registry.add(() => void log.push("B"), {}, { runtime: "unknown" });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["B", "A"]);
   });
 });

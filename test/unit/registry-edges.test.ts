@@ -4,6 +4,7 @@
 // count as atexit's own timeouts, callbacks whose name cannot be used, an
 // unhooked registry, and a keep-mode (browser) callback removing itself.
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { runAwaited } from "../../src/awaited.ts";
 import type { Adapter, Trigger } from "../../src/adapter.ts";
 import { defaultConfig, printError, Registry } from "../../src/registry.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
@@ -54,7 +55,7 @@ describe("what a callback returns", () => {
       log.push("returns it");
       return value;
     });
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     expect(log).toEqual(["returns it", "older"]);
     expect(result.failed).toBe(false);
     expect(onError).not.toHaveBeenCalled();
@@ -75,7 +76,7 @@ describe("what a callback returns", () => {
     const { registry, onError, log, add } = setup();
     add(() => void log.push("older"));
     add(() => thenableFunction(log, 20));
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["settled", "older"]);
     expect(onError).not.toHaveBeenCalled();
   });
@@ -97,7 +98,7 @@ describe("what a callback returns", () => {
       log.push("schedules a job");
       queueMicrotask(() => log.push("job"));
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["schedules a job", "older", "job"]);
   });
 });
@@ -110,7 +111,7 @@ describe("event.deadline", () => {
       reads = [event.deadline, event.deadline];
       return new Promise(() => {});
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(reads[0]).toBe(reads[1]);
     expect(reads[0]?.aborted).toBe(true);
   });
@@ -122,7 +123,7 @@ describe("event.deadline", () => {
       seen = event;
       return new Promise(() => {});
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     const deadline = seen!.deadline;
     expect(deadline.aborted).toBe(true);
     expect(deadline.reason).toBe(onError.mock.calls[0]?.[0]);
@@ -152,7 +153,7 @@ describe("the timer boundary: setTimeout takes at most 2³¹ − 1 ms", () => {
       },
       { timeout: 2 ** 31 },
     );
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     expect(log).toEqual(["finished", "older"]);
     expect(result.failed).toBe(false);
     expect(onError).not.toHaveBeenCalled();
@@ -164,7 +165,7 @@ describe("the timer boundary: setTimeout takes at most 2³¹ − 1 ms", () => {
     try {
       const { registry, onError, add } = setup({ totalTimeout: Infinity });
       add(() => new Promise(() => {}), { timeout: 2 ** 31 - 2 });
-      const run = registry.runAwaited(manual);
+      const run = runAwaited(registry, manual);
       await vi.advanceTimersByTimeAsync(2 ** 31 - 2);
       await run;
       expect((onError.mock.calls[0]?.[0] as Error).message).toBe(
@@ -186,7 +187,7 @@ describe("the total deadline", () => {
     add(() => {
       clock += 100;
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     const [overdue] = events;
     expect(overdue?.awaited).toBe(false);
     expect(overdue?.deadline.aborted).toBe(true);
@@ -208,7 +209,7 @@ describe("the total deadline", () => {
     add(() => {
       clock += 99;
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(events[0]?.awaited).toBe(true);
     expect((onError.mock.calls[0]?.[0] as Error).message).toBe('exit callback "anonymous" did not finish within 1 ms');
   });
@@ -223,7 +224,7 @@ describe("the total deadline", () => {
     add(() => {
       clock += 50;
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(events).toHaveLength(2);
     expect(events[0]?.deadline).toBe(events[1]?.deadline);
     expect((events[1]?.deadline.reason as Error).message).toBe("the exit callbacks did not finish within 10 ms in all");
@@ -234,7 +235,7 @@ describe("the timeout error", () => {
   test("where DOMException exists, a timeout is a DOMException named TimeoutError", async () => {
     const { registry, onError, add } = setup({ timeout: 10 });
     add(() => new Promise(() => {}));
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     const error = onError.mock.calls[0]?.[0] as Error;
     expect(error).toBeInstanceOf(DOMException);
     expect(error.name).toBe("TimeoutError");
@@ -249,7 +250,7 @@ describe("the timeout error", () => {
       deadline = event.deadline;
       return new Promise(() => {});
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     const error = deadline?.reason as Error;
     expect(error.constructor).toBe(Error);
     expect(error.name).toBe("TimeoutError");

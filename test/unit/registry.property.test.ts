@@ -2,6 +2,7 @@
 // dispose / abort / clear / run against a reference model made of plain arrays.
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
+import { runAwaited } from "../../src/awaited.ts";
 import type { Adapter, Trigger } from "../../src/adapter.ts";
 import { Registry } from "../../src/registry.ts";
 import type { ExitCallback, Registration } from "../../src/types.ts";
@@ -154,7 +155,7 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
         ].map((entry) => entry.fn);
         for (const entry of entries) entry.active = false;
         log.length = 0;
-        const result = op.kind === "runNow" ? registry.runNow(trigger) : await registry.runAwaited(trigger);
+        const result = op.kind === "runNow" ? registry.runNow(trigger) : await runAwaited(registry, trigger);
         expect(log).toEqual(expected);
         expect(result).toEqual({ failed: false, exitRequested: false, exitCode: undefined });
         expect(registry.running).toBe(false);

@@ -3,6 +3,7 @@
 // `new Registry()` instances; createApi tests share the realm's registry
 // (src/global.ts), which afterEach empties and resets.
 import { afterEach, describe, expect, test, vi } from "vitest";
+import { runAwaited } from "../../src/awaited.ts";
 import type { Trigger } from "../../src/adapter.ts";
 import { createApi } from "../../src/api.ts";
 import { getRegistry } from "../../src/global.ts";
@@ -62,7 +63,7 @@ describe("Registry: order", () => {
     add(logger(log, "a"));
     add(async () => void log.push("b"));
     add(logger(log, "c"));
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["c", "b", "a"]);
   });
 
@@ -135,7 +136,7 @@ describe("Registry: duplicates and unregister", () => {
     add(fn, { last: true });
     add(logger(log, "x"));
     add(fn);
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["fn", "x", "fn"]);
     expect(registry.size).toBe(0);
   });
@@ -327,7 +328,7 @@ describe("Registry: installing the adapter", () => {
       await sleep(1);
       seen.push(adapter.uninstall.mock.calls.length);
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(seen).toEqual([0, 0]);
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
   });
@@ -388,7 +389,7 @@ describe("Registry: awaited runs", () => {
     add(slow("a"));
     add(slow("b"));
     add(slow("c"));
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(maxInFlight).toBe(1);
     expect(log).toEqual(["start c", "end c", "start b", "end b", "start a", "end a"]);
   });
@@ -403,7 +404,7 @@ describe("Registry: awaited runs", () => {
       return new Promise(() => {}); // never settles
     });
     const startedAt = performance.now();
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     const elapsed = performance.now() - startedAt;
     expect(log).toEqual(["after"]);
     expect(elapsed).toBeGreaterThanOrEqual(25);
@@ -424,7 +425,7 @@ describe("Registry: awaited runs", () => {
     const { registry, add } = setup({ timeout: 20_000, onError });
     add(() => new Promise(() => {}), { timeout: 30 });
     const startedAt = performance.now();
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(performance.now() - startedAt).toBeLessThan(1000);
     expect((onError.mock.calls[0]?.[0] as Error).name).toBe("TimeoutError");
   });
@@ -437,7 +438,7 @@ describe("Registry: awaited runs", () => {
       deadline = event.deadline;
       await sleep(2);
     });
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     await sleep(80); // well past the 40 ms the timer would have fired at
     expect(deadline?.aborted).toBe(false);
     expect(onError).not.toHaveBeenCalled();
@@ -451,7 +452,7 @@ describe("Registry: awaited runs", () => {
       await sleep(30);
       log.push("done");
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["done"]);
     expect(onError).not.toHaveBeenCalled();
   });
@@ -474,7 +475,7 @@ describe("Registry: awaited runs", () => {
         /* spin */
       }
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["busy", "c", "a", "b"]);
     expect(events[0]?.awaited).toBe(true);
     for (const event of events.slice(1)) {
@@ -495,7 +496,7 @@ describe("Registry: awaited runs", () => {
       return new Promise(() => {});
     });
     const startedAt = performance.now();
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(performance.now() - startedAt).toBeLessThan(1000);
     expect(deadline?.aborted).toBe(true);
     expect(log).toEqual(["next"]);
@@ -536,7 +537,7 @@ describe("Registry: error isolation", () => {
       throw thrown;
     });
     add(logger(log, "c"));
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     expect(log).toEqual(["c", "b", "a"]);
     expect(result.failed).toBe(true);
     expect(onError.mock.calls.map(([error]) => error)).toEqual([thrown, rejected]);
@@ -561,7 +562,7 @@ describe("Registry: error isolation", () => {
     const { registry, add } = setup({ onError });
     add(() => {});
     add(async () => {});
-    expect((await registry.runAwaited(manual)).failed).toBe(false);
+    expect((await runAwaited(registry, manual)).failed).toBe(false);
     expect(onError).not.toHaveBeenCalled();
   });
 
@@ -578,7 +579,7 @@ describe("Registry: error isolation", () => {
       throw new Error("first");
     });
     add(logger(log, "c"));
-    const result = await registry.runAwaited(manual);
+    const result = await runAwaited(registry, manual);
     expect(log).toEqual(["c", "a"]);
     expect(result.failed).toBe(true);
     expect(printed).toHaveBeenCalledTimes(1);
@@ -631,17 +632,17 @@ describe("Registry: runs consume callbacks", () => {
     registry.runNow(manual);
     expect(registry.size).toBe(0);
     registry.runNow(manual);
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["a", "b"]);
   });
 
   test("after an awaited run, count is 0 and the next run runs only new registrations", async () => {
     const { registry, log, add } = setup();
     add(logger(log, "a"));
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(registry.size).toBe(0);
     add(logger(log, "b"));
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["a", "b"]);
   });
 
@@ -650,7 +651,7 @@ describe("Registry: runs consume callbacks", () => {
     const seen: boolean[] = [];
     add(async () => void seen.push(registry.running));
     expect(registry.running).toBe(false);
-    const promise = registry.runAwaited(manual);
+    const promise = runAwaited(registry, manual);
     expect(registry.running).toBe(true);
     await promise;
     expect(registry.running).toBe(false);
@@ -666,8 +667,8 @@ describe("Registry: overlapping runs", () => {
       await sleep(5);
       log.push("b");
     });
-    const first = registry.runAwaited(manual);
-    const second = registry.runAwaited({ reason: "signal", signal: "SIGINT", runtime: "node", final: true });
+    const first = runAwaited(registry, manual);
+    const second = runAwaited(registry, { reason: "signal", signal: "SIGINT", runtime: "node", final: true });
     expect(second).toBe(first);
     await Promise.all([first, second]);
     expect(log).toEqual(["b", "a"]);
@@ -676,10 +677,10 @@ describe("Registry: overlapping runs", () => {
   test("a finished run is not joined: the next runAwaited is a new run", async () => {
     const { registry, log, add } = setup();
     add(logger(log, "a"));
-    const first = registry.runAwaited(manual);
+    const first = runAwaited(registry, manual);
     await first;
     add(logger(log, "b"));
-    const second = registry.runAwaited(manual);
+    const second = runAwaited(registry, manual);
     expect(second).not.toBe(first);
     await second;
     expect(log).toEqual(["a", "b"]);
@@ -696,7 +697,7 @@ describe("Registry: overlapping runs", () => {
       await new Promise<void>((resolve) => (release = resolve));
       log.push("c done");
     });
-    const awaited = registry.runAwaited(manual);
+    const awaited = runAwaited(registry, manual);
     await sleep(0);
     expect(log).toEqual(["c"]);
     const result = registry.runNow({ reason: "exit", code: 2, runtime: "unknown", final: true });
@@ -726,7 +727,7 @@ describe("Registry: overlapping runs", () => {
       registry.runNow({ reason: "exit", code: 0, runtime: "unknown", final: true });
       log.push("c after runNow");
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["c", "b", "a", "c after runNow"]);
     expect(registry.size).toBe(0);
   });
@@ -761,7 +762,7 @@ describe("Registry: overlapping runs", () => {
     add(logger(log, "a"));
     add(() => {
       log.push("b");
-      joined = registry.runAwaited(manual);
+      joined = runAwaited(registry, manual);
     });
     registry.runNow(manual);
     await joined;
@@ -791,7 +792,7 @@ describe("Registry: changes during a run", () => {
       await sleep(1);
       add(async () => void log.push("new"));
     });
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["b", "new", "a"]);
   });
 
@@ -834,10 +835,10 @@ describe("Registry: changes during a run", () => {
       if (++runs < 5) add(again);
     };
     add(again);
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["again"]);
     expect(registry.size).toBe(1);
-    await registry.runAwaited(manual);
+    await runAwaited(registry, manual);
     expect(log).toEqual(["again", "again"]);
   });
 
@@ -919,7 +920,7 @@ describe("Registry: changes during a run", () => {
       codes.push(event.code);
       registry.requestExit(7);
     });
-    const result = await registry.runAwaited({ reason: "exit", code: 3, runtime: "unknown", final: true });
+    const result = await runAwaited(registry, { reason: "exit", code: 3, runtime: "unknown", final: true });
     expect(codes).toEqual([3, 7, 7]);
     expect(result.exitCode).toBe(7);
   });
@@ -938,7 +939,7 @@ describe("Registry: the ExitEvent", () => {
     const events: ExitEvent[] = [];
     add(async (event) => void events.push(event));
     add((event) => void events.push(event));
-    await registry.runAwaited({ reason: "signal", code: 130, signal: "SIGINT", runtime: "node", final: true });
+    await runAwaited(registry, { reason: "signal", code: 130, signal: "SIGINT", runtime: "node", final: true });
     expect(events).toHaveLength(2);
     for (const event of events) {
       expect(event).toMatchObject({

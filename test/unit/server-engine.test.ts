@@ -4,6 +4,7 @@
 // real runtimes run the same paths in test/e2e.
 import { describe, expect, test, vi } from "vitest";
 import { type ExitPaths, serverAdapter, type ServerHost } from "../../adapters/_server.ts";
+import { runAwaited } from "../../src/awaited.ts";
 import { defaultConfig, Registry } from "../../src/registry.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
 
@@ -66,6 +67,19 @@ describe("serverAdapter", () => {
     adapter.uninstall?.();
     adapter.uninstall?.();
     expect(calls).toEqual(["listen", "unlisten"]);
+  });
+
+  test("installing gives the registry the awaited run, for copies of atexit that call it as a method", async () => {
+    const { registry, add } = setup();
+    expect(registry.awaitedRun).toBeUndefined();
+    const log: string[] = [];
+    add(async () => {
+      await tick(10);
+      log.push("done");
+    });
+    expect(registry.awaitedRun).toBe(runAwaited);
+    await registry.runAwaited({ reason: "manual", runtime: "node", final: false });
+    expect(log).toEqual(["done"]);
   });
 
   test("names the host's runtime, reads its status, ends after a flush, and has debug only when the host has", async () => {
