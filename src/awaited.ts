@@ -49,7 +49,7 @@ export function runAwaited(registry: Registry, trigger: Trigger, holdListeners =
       for (let entry = registry.next(run); entry; entry = registry.next(run)) {
         const left = endsAt - now();
         if (left > 0) {
-          const pending = callAwaited(registry, entry, run, trigger, Math.min(entry.timeout ?? config.timeout, left));
+          const pending = callAwaited(registry, entry, run, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
           if (pending) await pending;
         } else {
           overdue ??= new AbortController();

@@ -21,26 +21,34 @@ export interface RunResult {
   readonly exitCode: number | undefined;
 }
 
-/** One registration, as the registry and the awaited run (awaited.ts) see it. */
+/**
+ * One registration, as the registry and the awaited run (awaited.ts) see it.
+ * Six fields and nothing per registration beside it but its handle: at a
+ * million registrations each field is 8 MB, so what most registrations
+ * never use (a signal's listener, a run it was added in) lives elsewhere.
+ */
 export interface Entry extends StackNode {
   readonly callback: ExitCallback;
-  /** The `name` option; failures fall back to the function's own name. */
-  readonly name: string | undefined;
-  readonly timeout: number | undefined;
-  readonly once: boolean;
-  /** Registration order, to link entries back in it after a run. */
-  readonly seq: number;
-  readonly stack: Stack;
-  /** The run under way when it was registered, if any. */
-  readonly addedIn: Run | undefined;
-  /** Still registered: counted, and reachable through `unregister`. */
-  active: boolean;
-  detachAbort: (() => void) | undefined;
+  /** The checked options: one shared frozen object for the many registrations that give none. */
+  readonly options: RegisterOptions;
+  /**
+   * Registration order, to link entries back in it after a run, and to tell
+   * those registered during a run ({@linkcode Run.firstSeq}); {@linkcode RETIRED}
+   * once it is no longer registered (counted, reachable through `unregister`).
+   */
+  seq: number;
 }
+
+/** The `seq` of an entry that is not (or no longer) registered. */
+const RETIRED = -1;
+
+const isActive = (entry: Entry): boolean => entry.seq !== RETIRED;
 
 /** A run under way, as the registry and the awaited run (awaited.ts) see it. */
 export interface Run {
   readonly startedAt: number;
+  /** The `seq` the next registration gets when the run begins: entries from it on were registered during the run. */
+  readonly firstSeq: number;
   /** The status of the exit that began the run, if any. */
   readonly code: number | undefined;
   /** Callbacks that already ran in this run: one registering itself again is deferred (no loop). */
@@ -67,6 +75,20 @@ export interface Run {
  * provides it, for {@linkcode Registry.runAwaited}.
  */
 export type AwaitedRun = (registry: Registry, trigger: Trigger, holdListeners?: boolean) => Promise<RunResult>;
+
+// Created on first use, not at import; one per copy of atexit is enough (it holds no state).
+let handlePrototype: object | undefined;
+
+/** Function.prototype, plus a dispose method that calls the handle (its result is ignored there). */
+function makeHandlePrototype(): object {
+  return Object.create(Function.prototype, {
+    [Symbol.dispose]: {
+      value(this: () => unknown): void {
+        this();
+      },
+    },
+  }) as object;
+}
 
 const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
 
@@ -156,7 +178,7 @@ function index(byCallback: Map<ExitCallback, Entry | Set<Entry>>, entry: Entry):
 
 /** How reports name a callback: its `name` option, else its function name. */
 export function nameOf(entry: Entry): string {
-  if (entry.name) return entry.name;
+  if (entry.options.name) return entry.options.name;
   try {
     const { name } = entry.callback;
     return typeof name === "string" && name !== "" ? name : "anonymous";
@@ -190,6 +212,10 @@ export class Registry {
   #byCallback: Map<ExitCallback, Entry | Set<Entry>> | undefined;
   #size = 0;
   #seq = 0;
+  /** What removes each signal-bound registration's abort listener (made on the first `signal` option). */
+  #aborts: Map<Entry, () => void> | undefined;
+  /** The function every handle is bound from (made on first use). */
+  #off: ((this: Entry) => boolean) | undefined;
   #hooked: Adapter | undefined;
   #run: Run | undefined;
   /** The trigger of the last episode run (a browser's page hide), which runs once. */
@@ -221,24 +247,10 @@ export class Registry {
 
   /** Adds a registration (arguments already validated) and installs `adapter` if nothing is. */
   add(callback: ExitCallback, options: RegisterOptions, adapter: Adapter): Registration {
-    const stack = options.last ? this.#last : this.#ordinary;
-    const entry: Entry = {
-      callback,
-      name: options.name,
-      timeout: options.timeout,
-      once: options.once ?? false,
-      seq: this.#seq++,
-      stack,
-      addedIn: this.#run,
-      active: false,
-      detachAbort: undefined,
-      prev: undefined,
-      next: undefined,
-      owner: undefined,
-    };
-    // One closure, which also serves as its own dispose method (its result is ignored there).
-    const registration = (() => this.#deactivate(entry)) as Registration;
-    registration[Symbol.dispose] = registration as () => void;
+    const entry: Entry = { callback, options, seq: RETIRED, prev: undefined, next: undefined, owner: undefined };
+    // A bound function, not a closure: no context object per registration,
+    // and `Symbol.dispose` comes from the prototype it shares with every handle.
+    const registration = (this.#off ??= this.#handleTarget()).bind(entry) as Registration;
     const { signal } = options;
     // The signal first: if it throws (a hostile signal-like object), nothing has changed yet.
     if (signal) {
@@ -247,14 +259,14 @@ export class Registry {
         if (signal.aborted) return registration;
         const onAbort = (): void => void this.#deactivate(entry);
         signal.addEventListener("abort", onAbort, { once: true });
-        entry.detachAbort = () => signal.removeEventListener("abort", onAbort);
+        (this.#aborts ??= new Map()).set(entry, () => signal.removeEventListener("abort", onAbort));
       } catch (error) {
         throw new TypeError(`[atexit] register() option "signal" could not be listened to: ${reasonOf(error)}`, { cause: error });
       }
     }
 
-    entry.active = true;
-    stack.push(entry);
+    entry.seq = this.#seq++;
+    this.#stackOf(entry).push(entry);
     if (this.#byCallback) index(this.#byCallback, entry);
     this.#size++;
     if (!this.#hooked && adapter.install) {
@@ -294,7 +306,7 @@ export class Registry {
   #entries(): Entry[] {
     const run = this.#run;
     const entries = [...this.#ordinary.nodes(), ...this.#last.nodes(), ...(run ? [...run.kept, ...run.deferred] : [])] as Entry[];
-    return entries.filter((entry) => entry.active);
+    return entries.filter(isActive);
   }
 
   /** The index by callback, built from the active registrations on first use. */
@@ -428,6 +440,7 @@ export class Registry {
   #newRun(trigger: Trigger, keep: boolean, holdListeners: boolean): Run {
     return {
       startedAt: Date.now(),
+      firstSeq: this.#seq,
       code: trigger.code,
       ran: new Set(),
       deferred: [],
@@ -447,8 +460,8 @@ export class Registry {
     this.#run = undefined;
     // Back in registration order (a callback registered during the run ran,
     // and was popped, before older ones).
-    const back = [...run.kept, ...run.deferred].filter((entry) => entry.active);
-    for (const entry of back.sort((a, b) => a.seq - b.seq)) entry.stack.push(entry);
+    const back = [...run.kept, ...run.deferred].filter(isActive);
+    for (const entry of back.sort((a, b) => a.seq - b.seq)) this.#stackOf(entry).push(entry);
     if (this.#size === 0 && !run.holdListeners) this.detach();
   }
 
@@ -457,21 +470,39 @@ export class Registry {
     for (;;) {
       const entry = (this.#ordinary.pop() ?? this.#last.pop()) as Entry | undefined;
       if (!entry) return undefined;
-      if (entry.addedIn === run && run.ran.has(entry.callback)) {
+      if (entry.seq >= run.firstSeq && run.ran.has(entry.callback)) {
         // Registered again during this run after it ran: it waits for the next run.
         run.deferred.push(entry);
         continue;
       }
       run.ran.add(entry.callback);
-      if (run.keep && !entry.once) run.kept.push(entry);
+      if (run.keep && !entry.options.once) run.kept.push(entry);
       else this.#retire(entry);
       return entry;
     }
   }
 
+  #stackOf(entry: Entry): Stack {
+    return entry.options.last ? this.#last : this.#ordinary;
+  }
+
+  /**
+   * What every handle of this registry is bound from: bound to its entry, it
+   * unregisters it (true if it was registered). Its prototype gives each
+   * bound handle `Symbol.dispose` without a property of its own.
+   */
+  #handleTarget(): (this: Entry) => boolean {
+    const registry = this;
+    const off = function (this: Entry): boolean {
+      return registry.#deactivate(this);
+    };
+    Object.setPrototypeOf(off, (handlePrototype ??= makeHandlePrototype()));
+    return off;
+  }
+
   #deactivate(entry: Entry): boolean {
-    if (!entry.active) return false;
-    entry.stack.remove(entry);
+    if (!isActive(entry)) return false;
+    this.#stackOf(entry).remove(entry);
     this.#retire(entry);
     if (this.#size === 0 && !this.#run) this.detach();
     return true;
@@ -479,15 +510,18 @@ export class Registry {
 
   /** A callback that runs is consumed: it is no longer registered. */
   #retire(entry: Entry): void {
-    if (!entry.active) return;
-    entry.active = false;
+    if (!isActive(entry)) return;
+    entry.seq = RETIRED;
     this.#size--;
-    const detach = entry.detachAbort;
-    entry.detachAbort = undefined;
-    try {
-      detach?.();
-    } catch {
-      // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
+    const aborts = this.#aborts;
+    const detach = aborts?.get(entry);
+    if (detach) {
+      aborts!.delete(entry);
+      try {
+        detach();
+      } catch {
+        // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
+      }
     }
     const byCallback = this.#byCallback;
     const known = byCallback?.get(entry.callback);
