@@ -4,9 +4,8 @@
 // registered and run again at the next hide. Nothing here touches `window` or
 // `document` until the first registration, so the module loads in workers and
 // during server-side rendering.
-import type { Adapter, Trigger } from "../src/adapter.ts";
+import { type Adapter, type AdapterRegistry, listening, type Trigger } from "../src/adapter.ts";
 import { detectRuntime } from "../src/detect.ts";
-import type { Registry } from "../src/registry.ts";
 import { realmState } from "../src/realm.ts";
 import type { ExitReason } from "../src/types.ts";
 
@@ -32,10 +31,7 @@ export function hasPage(globals: PageGlobals = globalThis as PageGlobals): boole
 export function browserAdapter(): Adapter {
   // A worker, or a server rendering the page: no page events to hook there.
   if (!hasPage()) return { runtime: detectRuntime() };
-  const runtime = "browser";
-  let uninstall: (() => void) | undefined;
-
-  const install = (registry: Registry): void => {
+  const listen = (registry: AdapterRegistry): (() => void) => {
     // One run per hide episode, whichever of visibilitychange, pagehide and
     // freeze comes first; the next episode starts when the page is shown again.
     let latched = false;
@@ -82,14 +78,13 @@ export function browserAdapter(): Adapter {
     // Kept with the realm: the opt-in beforeunload listener of any copy of atexit triggers this run.
     const realm = realmState();
     realm.pageTrigger = run;
-    uninstall = () => {
+    return () => {
       for (const [target, event, listener] of listeners) target.removeEventListener(event, listener, true);
       if (realm.pageTrigger === run) realm.pageTrigger = undefined;
-      uninstall = undefined;
     };
   };
 
-  return { runtime, install, uninstall: () => uninstall?.() };
+  return { runtime: "browser", ...listening(listen) };
 }
 
 /**

@@ -2,9 +2,8 @@
 // awaited, then die by the same signal so the parent sees the true cause; a
 // watcher's duplicate delivery is not a second signal, and a second signal
 // ends at once. The server engine (_server.ts) wires it to each runtime.
-import type { Trigger } from "../src/adapter.ts";
+import type { AdapterRegistry, Trigger } from "../src/adapter.ts";
 import { runAwaited } from "../src/awaited.ts";
-import type { Registry } from "../src/registry.ts";
 import { type ProcessLike, within } from "./_process.ts";
 import type { ServerHost } from "./_server.ts";
 import { signalStatus } from "./_signals.ts";
@@ -45,7 +44,7 @@ export function signalExitListeners(proc: ProcessLike): number {
 }
 
 /** Builds the one listener body shared by every signal (bound per signal by the caller). */
-export function signalHandler(registry: Registry, host: SignalHost, runtime: Trigger["runtime"]): (signal: string) => Promise<void> {
+export function signalHandler(registry: AdapterRegistry, host: SignalHost, runtime: Trigger["runtime"]): (signal: string) => Promise<void> {
   // The signal that began the run, and when it came.
   let first: { readonly signal: string; readonly at: number } | undefined;
   // The drain of stdout/stderr after the run, while it is under way.

@@ -6,9 +6,8 @@
 // only its host (a `ServerHost`): how to listen, read and set the status,
 // kill, exit and drain, with that runtime's quirks. A new exit path is added
 // here, once, and each host wires its event to it.
-import type { Adapter, Trigger } from "../src/adapter.ts";
+import { type Adapter, type AdapterRegistry, listening, type Trigger } from "../src/adapter.ts";
 import { runAwaited } from "../src/awaited.ts";
-import type { Registry } from "../src/registry.ts";
 import type { AtexitConfig } from "../src/types.ts";
 import { printDebug } from "./_debug.ts";
 import { signalHandler } from "./_server-signal.ts";
@@ -77,7 +76,6 @@ export interface StatusHost {
  * the closure made at each install, so a reinstall starts clean.
  */
 export function serverAdapter(host: ServerHost): Adapter {
-  let uninstall: (() => void) | undefined;
   // Before a forced end, piped output must drain, or the runtime drops what is still queued.
   const end = async (code: number): Promise<void> => {
     await host.flush();
@@ -85,23 +83,18 @@ export function serverAdapter(host: ServerHost): Adapter {
   };
   return {
     runtime: host.runtime,
-    install: (registry) => {
+    ...listening((registry) => {
       // For a copy of atexit that calls the awaited run as the registry's method (0.1.0 does).
       registry.awaitedRun ??= runAwaited;
-      uninstall = host.listen(exitPaths(registry, host, end), registry.config);
-    },
-    uninstall: () => {
-      const remove = uninstall;
-      uninstall = undefined;
-      remove?.();
-    },
+      return host.listen(exitPaths(registry, host, end), registry.config);
+    }),
     currentCode: () => host.code(),
     end,
     ...(host.debug && { debug: true }),
   };
 }
 
-function exitPaths(registry: Registry, host: ServerHost, end: (code: number) => Promise<void>): ExitPaths {
+function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: number) => Promise<void>): ExitPaths {
   const { runtime } = host;
   // "ending" from the first run that ends the program; "natural" once the
   // natural-end run is over, when the runtime's last event is that end.
@@ -166,7 +159,7 @@ function exitPaths(registry: Registry, host: ServerHost, end: (code: number) => 
  * status, unless a callback called `exit()`.
  */
 export async function naturalEnd(
-  registry: Registry,
+  registry: AdapterRegistry,
   runtime: Trigger["runtime"],
   status: StatusHost,
   end: (code: number) => Promise<void>,
@@ -179,7 +172,7 @@ export async function naturalEnd(
 }
 
 /** A synchronous end (an explicit exit, a crash): the callbacks left run now, in the runtime's last event. */
-export function endNow(registry: Registry, trigger: Trigger, status: StatusHost): void {
+export function endNow(registry: AdapterRegistry, trigger: Trigger, status: StatusHost): void {
   const code = status.get();
   const result = registry.runNow({ ...trigger, code });
   const final = registry.finalStatus(result, code);
@@ -192,7 +185,7 @@ export function endNow(registry: Registry, trigger: Trigger, status: StatusHost)
  * then end by force with `code`, unless a callback asked for another status.
  */
 export async function awaitedEnd(
-  registry: Registry,
+  registry: AdapterRegistry,
   trigger: Trigger & { readonly code: number },
   end: (code: number) => Promise<void>,
 ): Promise<void> {

@@ -5,8 +5,8 @@
 // a page that only registers (every run in a page is synchronous) does not
 // carry its timers, deadlines and promises.
 
-import type { Trigger } from "./adapter.ts";
-import { type Entry, nameOf, type Registry, type Run, type RunResult, type Then, thenOf, TIMEOUT_PREFIX } from "./registry.ts";
+import type { RunProtocol, Trigger } from "./adapter.ts";
+import { type Entry, nameOf, type Run, type RunResult, type Then, thenOf, TIMEOUT_PREFIX } from "./registry.ts";
 
 // setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -31,7 +31,7 @@ function timeoutError(message: string): Error {
  *
  * A registry made by an older copy of atexit has this run as its own method.
  */
-export function runAwaited(registry: Registry, trigger: Trigger, holdListeners = false): Promise<RunResult> {
+export function runAwaited(registry: RunProtocol, trigger: Trigger, holdListeners = false): Promise<RunResult> {
   // 0.1.0's registry has no `begin`: its own method is its awaited run.
   if (!registry.runsEpisodes) return registry.runAwaited(trigger, holdListeners);
   // Kept on the registry for the copies that call it as a method.
@@ -67,7 +67,7 @@ export function runAwaited(registry: Registry, trigger: Trigger, holdListeners =
 }
 
 /** A callback reached after the total deadline: called, not awaited, its deadline already aborted. */
-function callOverdue(registry: Registry, entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
+function callOverdue(registry: RunProtocol, entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
   const event = registry.event(trigger, false, deadline, run);
   let result: unknown;
   try {
@@ -79,7 +79,7 @@ function callOverdue(registry: Registry, entry: Entry, run: Run, trigger: Trigge
 }
 
 /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
-function callAwaited(registry: Registry, entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> | undefined {
+function callAwaited(registry: RunProtocol, entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> | undefined {
   let controller: AbortController | undefined;
   let expired: unknown;
   const deadline = (): AbortSignal => {

@@ -1,6 +1,6 @@
 // This module is browser compatible.
 
-import type { Adapter, EventFields, Trigger } from "./adapter.ts";
+import type { Adapter, EventFields, RunProtocol, Trigger } from "./adapter.ts";
 import { Stack, type StackNode } from "./stack.ts";
 import { reasonOf } from "./validate.ts";
 import type {
@@ -74,7 +74,7 @@ export interface Run {
  * runs are synchronous, do not carry it. Kept on the registry by the copy that
  * provides it, for {@linkcode Registry.runAwaited}.
  */
-export type AwaitedRun = (registry: Registry, trigger: Trigger, holdListeners?: boolean) => Promise<RunResult>;
+export type AwaitedRun = (registry: RunProtocol, trigger: Trigger, holdListeners?: boolean) => Promise<RunResult>;
 
 // Created on first use, not at import; one per copy of atexit is enough (it holds no state).
 let handlePrototype: object | undefined;
