@@ -485,3 +485,29 @@ describe("an episode (a page hide): runNow with `episode` runs the callbacks onc
     expect(codes).toEqual([0, 7]);
   });
 });
+
+describe("the loop guard (a callback registered during the run)", () => {
+  test("a new callback registered during the run runs in it; one that already ran, registered again, waits for the next run", () => {
+    const { registry, add } = setup();
+    const log: string[] = [];
+    const A = (): void => {
+      log.push("A");
+      add(A);
+    };
+    const C = (): void => void log.push("C");
+    const B = (): void => {
+      log.push("B");
+      add(C);
+      // B ran before the guard needed to know: registered again, it still waits.
+      add(B);
+    };
+    add(A);
+    add(B);
+    registry.runNow(manual);
+    expect(log).toEqual(["B", "C", "A"]);
+    // B and A, registered again after they ran, are left for the next run: LIFO there, A (registered last) first.
+    expect(registry.size).toBe(2);
+    registry.runNow(manual);
+    expect(log).toEqual(["B", "C", "A", "A", "B", "C"]);
+  });
+});
