@@ -9,9 +9,10 @@ import { join } from "node:path";
 import { childEnv, root } from "./libraries.mjs";
 
 /**
- * { count, rounds, registerNs, runNs, functions: [{ phase, name, file, nsPerCallback, share }] }:
+ * { count, rounds, registerNs, runNs, gcNs, otherNs, functions: [{ phase, name, file, nsPerCallback, share }] }:
  * the self time of atexit's functions per callback, while registering and
- * during the run, and each function's share of its phase.
+ * during the run, and each function's share of its phase; and, per callback,
+ * the whole process's garbage collection and other non-idle time beside them.
  */
 export function measureProfile({ count = 100_000, rounds = 10 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "atexit-profile-"));
@@ -47,10 +48,17 @@ function summarize(profile, count, rounds) {
   profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
   const totals = new Map();
   const phases = { register: 0, run: 0 };
+  // Time outside atexit's functions while the callbacks run: the collector,
+  // and everything else (the runtime's own code, compiling, idle).
+  const outside = { gc: 0, other: 0 };
   for (const [id, us] of selfUs) {
     const node = byId.get(id);
     const { callFrame } = node;
-    if (!callFrame.url.startsWith(`file://${root}dist/`)) continue;
+    if (!callFrame.url.startsWith(`file://${root}dist/`)) {
+      if (callFrame.functionName === "(garbage collector)") outside.gc += us;
+      else if (callFrame.functionName !== "(idle)") outside.other += us;
+      continue;
+    }
     const phase = phaseOf(node, parentOf);
     phases[phase] += us;
     const key = `${phase} ${callFrame.functionName || "(anonymous)"} ${callFrame.url.slice(`file://${root}`.length)}`;
@@ -63,5 +71,13 @@ function summarize(profile, count, rounds) {
     })
     .sort((a, b) => b.nsPerCallback - a.nsPerCallback);
   const perCallback = (us) => (us * 1000) / (count * rounds);
-  return { count, rounds, registerNs: perCallback(phases.register), runNs: perCallback(phases.run), functions };
+  return {
+    count,
+    rounds,
+    registerNs: perCallback(phases.register),
+    runNs: perCallback(phases.run),
+    gcNs: perCallback(outside.gc),
+    otherNs: perCallback(outside.other),
+    functions,
+  };
 }

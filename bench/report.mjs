@@ -261,18 +261,36 @@ function latencySection(latency) {
   ].join("\n");
 }
 
-function profileSection(profile) {
+function profileTable(profile) {
   const rows = profile.functions
     .filter((f) => f.share >= 0.01)
     .map((f) => [f.phase, `\`${f.name}\``, f.file, f.nsPerCallback.toFixed(1), `${(100 * f.share).toFixed(1)} %`]);
   return [
-    "## 5. Where a run's time goes (Node.js CPU profile)",
-    "",
-    `\`node --cpu-prof --cpu-prof-interval 50\` on bench/profile-child.mjs: ${count(profile.count)} synchronous callbacks registered, then run by`,
-    `\`await runHandlers()\`, ${profile.rounds} times. Self time of atexit's own functions (dist/), per callback: ${profile.registerNs.toFixed(0)} ns`,
-    `registering, ${profile.runNs.toFixed(0)} ns running (sampling inflates both; the shares are what to read). Functions at 1 % of their phase or more:`,
+    `${count(profile.count)} callbacks, ${profile.rounds} round${profile.rounds === 1 ? "" : "s"}: atexit's own functions take ${profile.registerNs.toFixed(0)} ns per callback registering and`,
+    `${profile.runNs.toFixed(0)} ns running; beside them the process spends ${profile.gcNs.toFixed(0)} ns per callback collecting garbage and`,
+    `${profile.otherNs.toFixed(0)} ns in other code (the runtime's own, compiling, loading modules). atexit's functions at 1 % of their phase or more:`,
     "",
     markdownTable(["phase", "function", "file", "ns per callback", "share of phase"], rows),
+  ].join("\n");
+}
+
+function profileSection({ warm, cold }) {
+  return [
+    "## 5. Where a run's time goes (Node.js CPU profile)",
+    "",
+    "`node --cpu-prof --cpu-prof-interval 50` on bench/profile-child.mjs: N synchronous callbacks registered, then run by",
+    "`await runHandlers()` (the awaited run a signal or the natural end takes), for some rounds. Self time by function,",
+    "per callback (sampling inflates every figure; the shares are what to read). Warm: the same code run ten times, as a",
+    "long-lived program's JIT would have it. Cold: one run in a fresh process, as at a real exit, where the code runs",
+    "interpreted and compiled for the first time and the collector moves the registrations made just before.",
+    "",
+    "### Warm",
+    "",
+    profileTable(warm),
+    "",
+    "### Cold",
+    "",
+    profileTable(cold),
   ].join("\n");
 }
 

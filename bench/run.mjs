@@ -63,7 +63,10 @@ log("bench: exit latency");
 const latency = await measureLatency({ rounds: quick ? 2 : 7, log });
 
 log("bench: profile of a run");
-const profile = measureProfile(quick ? { count: 10_000, rounds: 3 } : {});
+const profile = {
+  warm: measureProfile(quick ? { count: 10_000, rounds: 3 } : { count: 100_000, rounds: 10 }),
+  cold: measureProfile({ count: 10_000, rounds: 1 }),
+};
 
 meta.loadAfter = load();
 meta.durationMs = performance.now() - started;

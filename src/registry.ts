@@ -104,13 +104,15 @@ const signalThatNeverAborts = (): AbortSignal => (neverAborts ??= new AbortContr
 
 /** An ExitEvent whose `deadline` signal is made on first read (most callbacks never read it). */
 class Event implements EventFields {
-  readonly code: number | undefined;
-  readonly reason: ExitEvent["reason"];
-  readonly signal: string | undefined;
-  readonly error: unknown;
-  readonly runtime: ExitEvent["runtime"];
-  readonly final: boolean;
-  readonly awaited: boolean;
+  // Declared, not defined as class fields: the constructor makes each one,
+  // once (a defined field is made, then assigned, per callback of a run).
+  declare readonly code: number | undefined;
+  declare readonly reason: ExitEvent["reason"];
+  declare readonly signal: string | undefined;
+  declare readonly error: unknown;
+  declare readonly runtime: ExitEvent["runtime"];
+  declare readonly final: boolean;
+  declare readonly awaited: boolean;
   readonly #deadline: () => AbortSignal;
 
   constructor(trigger: Trigger, code: number | undefined, awaited: boolean, deadline: () => AbortSignal) {
@@ -532,11 +534,12 @@ export class Registry {
       }
     }
     const byCallback = this.#byCallback;
-    const known = byCallback?.get(entry.callback);
-    if (known === entry) byCallback!.delete(entry.callback);
+    if (!byCallback) return;
+    const known = byCallback.get(entry.callback);
+    if (known === entry) byCallback.delete(entry.callback);
     else if (known instanceof Set) {
       known.delete(entry);
-      if (known.size === 1) byCallback!.set(entry.callback, known.values().next().value!);
+      if (known.size === 1) byCallback.set(entry.callback, known.values().next().value!);
     }
   }
 
