@@ -87,6 +87,8 @@ export function latencyBest(row) {
 
 /** What a variant adds to the end of a process over the same program without a library (median, ms). */
 const added = (row, variant) => row[variant].latency.median - row[BASELINE].latency.median;
+/** An added time with its sign: "+2.9 ms", "−0.4 ms" (faster than no library: noise). */
+const signed = (value) => `${value < 0 ? "−" : "+"}${ms(Math.abs(value))}`;
 
 /**
  * SIGTERM with 1 callback: atexit adds no more than the best library adds
@@ -104,10 +106,10 @@ function latencyTargets(latency) {
     const mine = added(row, "atexit");
     const theirs = added(row, top.name);
     const allowed = factor === 1 ? top.q3 - row[BASELINE].latency.median : factor * Math.max(theirs, 0);
-    const was = row["atexit-0.1.0"] ? `; 0.1.0: +${ms(added(row, "atexit-0.1.0"))}` : "";
+    const was = row["atexit-0.1.0"] ? `; 0.1.0: ${signed(added(row, "atexit-0.1.0"))}` : "";
     return {
       target,
-      measured: `+${ms(mine)} vs ${top.name} +${ms(theirs)}${was}`,
+      measured: `${signed(mine)} vs ${top.name} ${signed(theirs)}${was}`,
       verdict: mine <= allowed ? "met" : "missed",
     };
   });
