@@ -9,6 +9,7 @@ const config: Options = {
     "adapters/deno": "adapters/deno.ts",
     "adapters/browser": "adapters/browser.ts",
     beacon: "src/beacon.ts",
+    child: "src/child.ts",
     "adapters/fallback": "adapters/fallback.ts",
     "adapters/auto": "adapters/auto.ts",
   },

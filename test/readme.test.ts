@@ -50,6 +50,7 @@ const expected: Record<string, Expectation> = {
   OpenTelemetry: { stdout: ["exported checkout"], code: 0 },
   Sentry: { stdout: ["sent event"], code: null, signal: "SIGTERM" },
   "Receiving sendOnExit's batches on a server": { stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"], code: 0 },
+  "killOnExit(child, options?)": { stdout: ["worker ended by SIGTERM"], code: 0 },
 };
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
