@@ -10,6 +10,7 @@ const config: Options = {
     "adapters/browser": "adapters/browser.ts",
     beacon: "src/beacon.ts",
     child: "src/child.ts",
+    http: "src/http.ts",
     "adapters/fallback": "adapters/fallback.ts",
     "adapters/auto": "adapters/auto.ts",
   },

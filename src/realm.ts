@@ -10,6 +10,11 @@ export interface RealmState {
   pageTrigger: ((reason: "beforeunload", final: boolean) => void) | undefined;
   /** Bytes of keepalive requests that `sendOnExit` (of whichever copy) has in flight. */
   keepaliveInFlight: number;
+  /**
+   * The servers `drain` (of whichever copy) has begun to drain, for
+   * `isDraining()`; made with the first drain (absent in a state made before it was added).
+   */
+  draining?: WeakSet<object> | undefined;
 }
 
 /** The realm state's place on `globalThis`; the version names its shape. */

@@ -51,6 +51,7 @@ const expected: Record<string, Expectation> = {
   Sentry: { stdout: ["sent event"], code: null, signal: "SIGTERM" },
   "Receiving sendOnExit's batches on a server": { stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"], code: 0 },
   "killOnExit(child, options?)": { stdout: ["worker ended by SIGTERM"], code: 0 },
+  "drain(server, options?)": { stdout: ["200"], code: null, signal: "SIGTERM" },
 };
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));

@@ -1,0 +1,227 @@
+/**
+ * Servers that finish what they started: `drain(server)` registers an exit
+ * callback that stops accepting connections, lets the requests in flight
+ * finish, closes keep-alive connections as soon as they are idle, and closes
+ * whatever is left by force at the time limit. `isDraining()` turns true
+ * when it starts, for a readiness endpoint. Works with `node:http` and
+ * `node:https` servers (so Express's and Fastify's, on Node, Deno and Bun),
+ * `Deno.serve()` and `Bun.serve()`.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { drain, isDraining } from "atexit/http";
+ *
+ * const server = createServer((req, res) => {
+ *   if (req.url === "/ready") res.statusCode = isDraining() ? 503 : 200;
+ *   res.end();
+ * }).listen(8080);
+ * drain(server, { timeout: 8000 });
+ * ```
+ *
+ * @module
+ */
+
+import { configure, register } from "../adapters/auto.ts";
+import { realmState } from "./realm.ts";
+import type { ExitEvent, Registration } from "./types.ts";
+import { type Check, checkOptions, describe, duration } from "./validate.ts";
+
+/** Options for {@linkcode drain}. */
+export interface DrainOptions {
+  /**
+   * When to close by force what is still open, in ms from the start of the
+   * drain. Default: the configured callback `timeout` less 250 ms, so the
+   * drain ends before its callback's time limit does.
+   */
+  readonly timeout?: number | undefined;
+  /**
+   * How long to keep serving after `isDraining()` turns true, before the
+   * listener closes, in ms (default 0): the time a load balancer needs to
+   * stop sending traffic (Kubernetes' endpoint removal). Part of `timeout`.
+   */
+  readonly delay?: number | undefined;
+}
+
+/** A response of `node:http`, as the drain sees it. */
+interface NodeResponse {
+  readonly headersSent: boolean;
+  setHeader(name: string, value: string): unknown;
+  once(event: "close", listener: () => void): unknown;
+}
+
+/** A `node:http` or `node:https` server (Express's `app.listen()`, Fastify's `app.server`). */
+interface NodeServer {
+  close(callback?: (error?: Error) => void): unknown;
+  on(event: "request", listener: (request: unknown, response: NodeResponse) => void): unknown;
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
+}
+
+/** `Deno.serve()`'s server. */
+interface DenoServer {
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+}
+
+/** `Bun.serve()`'s server. */
+interface BunServer {
+  stop(closeActiveConnections?: boolean): unknown;
+  readonly pendingRequests: number;
+}
+
+/** A server of any of the three runtimes. */
+export type ServerLike = NodeServer | DenoServer | BunServer;
+
+/** How long before the callback's own time limit a default drain forces the close. */
+const FORCE_MARGIN_MS = 250;
+/** After the forced close, how long to wait for the server to report itself closed (inside FORCE_MARGIN_MS). */
+const CLOSE_WAIT_MS = 200;
+/** How often to look at Bun's pending requests (it has no event for them). */
+const BUN_POLL_MS = 10;
+
+const drainChecks: Readonly<Record<keyof DrainOptions, Check>> = {
+  timeout: duration,
+  delay: duration,
+};
+
+function kindOf(server: unknown): "node" | "deno" | "bun" | undefined {
+  if (typeof server !== "object" || server === null) return undefined;
+  const s = server as Record<string, unknown>;
+  if (typeof s.close === "function" && typeof s.on === "function" && typeof s.closeAllConnections === "function") return "node";
+  if (typeof s.shutdown === "function" && typeof (s.finished as PromiseLike<unknown> | undefined)?.then === "function") return "deno";
+  if (typeof s.stop === "function" && typeof s.pendingRequests === "number") return "bun";
+  return undefined;
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Whether `pending` settled within `ms` (or before `signal` aborted). */
+async function settled(pending: Promise<unknown>, ms: number, signal: AbortSignal): Promise<boolean> {
+  let done = false;
+  const tracked = pending.then(
+    () => void (done = true),
+    () => void (done = true),
+  );
+  await Promise.race([tracked, sleep(ms, signal)]);
+  return done;
+}
+
+/** Whether a drain has begun: any server's, or `server`'s. */
+export function isDraining(server?: ServerLike): boolean {
+  const { draining } = realmState();
+  return server === undefined ? draining !== undefined : draining?.has(server) === true;
+}
+
+/**
+ * Drains `server` when the program ends (on the exit paths that can wait: a
+ * signal, the natural end, `exit()`). The drain marks the server as draining
+ * (see {@linkcode isDraining}), serves on for `delay` ms, stops accepting
+ * connections, lets the requests in flight finish (on `node:http` their
+ * responses carry `Connection: close`, idle keep-alive connections close at
+ * once and busy ones as soon as their response is sent), and at `timeout`
+ * closes whatever is left by force.
+ *
+ * @param server A `node:http`/`node:https` server, `Deno.serve()`'s or `Bun.serve()`'s.
+ * @param options `timeout` and `delay` ({@linkcode DrainOptions}).
+ * @returns The registration: call it (or dispose of it) to drain nothing after all.
+ * @throws {TypeError} If `server` is not a server, or an option has the wrong type or an unknown key.
+ * @throws {RangeError} If `timeout` or `delay` is negative.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { drain } from "atexit/http";
+ *
+ * const server = createServer((_, res) => void setTimeout(() => res.end("done"), 1000)).listen(8080);
+ * drain(server, { timeout: 5000, delay: 0 });
+ * ```
+ */
+export function drain(server: ServerLike, options?: DrainOptions): Registration {
+  const kind = kindOf(server);
+  if (!kind) throw new TypeError(`[atexit] drain() expects a server (node:http, Deno.serve or Bun.serve), got ${describe(server)}`);
+  const checked = checkOptions("drain", options, drainChecks) as DrainOptions;
+  const delay = checked.delay ?? 0;
+
+  // node:http: the responses in flight, to mark them `Connection: close` and
+  // close their sockets once sent. Tracked from now on: requests before it
+  // are out of reach.
+  const inFlight = new Set<NodeResponse>();
+  let stopping = false;
+  if (kind === "node") {
+    (server as NodeServer).on("request", (_, response) => {
+      inFlight.add(response);
+      if (stopping) closeAfter(response);
+      response.once("close", () => {
+        inFlight.delete(response);
+        // Its socket is idle now: keep-alive must not hold the drain.
+        if (stopping) (server as NodeServer).closeIdleConnections();
+      });
+    });
+  }
+  const closeAfter = (response: NodeResponse): void => {
+    if (!response.headersSent) response.setHeader("Connection", "close");
+  };
+
+  const stopNode = async (limit: number, deadline: AbortSignal): Promise<void> => {
+    const node = server as NodeServer;
+    stopping = true;
+    for (const response of inFlight) closeAfter(response);
+    const closed = new Promise<void>((resolve) => node.close(() => resolve()));
+    node.closeIdleConnections();
+    if (await settled(closed, limit, deadline)) return;
+    node.closeAllConnections();
+    await settled(closed, CLOSE_WAIT_MS, new AbortController().signal);
+  };
+
+  const stopDeno = async (limit: number, deadline: AbortSignal): Promise<void> => {
+    // Deno has no forced close: past the limit, the program's end cuts what is left.
+    await settled((server as DenoServer).shutdown(), limit, deadline);
+  };
+
+  const stopBun = async (limit: number, deadline: AbortSignal): Promise<void> => {
+    const bun = server as BunServer;
+    // stop() stops listening and lets the requests in flight finish; stop(true) cuts them.
+    void Promise.resolve(bun.stop()).catch(() => {});
+    const until = Date.now() + limit;
+    while (bun.pendingRequests > 0 && Date.now() < until && !deadline.aborted) {
+      await sleep(Math.min(BUN_POLL_MS, until - Date.now()), deadline);
+    }
+    if (bun.pendingRequests > 0) void Promise.resolve(bun.stop(true)).catch(() => {});
+  };
+
+  const run = async (event: ExitEvent): Promise<void> => {
+    const started = Date.now();
+    const limit = checked.timeout ?? Math.max(0, configure().timeout - FORCE_MARGIN_MS);
+    const realm = realmState();
+    (realm.draining ??= new WeakSet()).add(server);
+    await sleep(Math.min(delay, limit), event.deadline);
+    const left = Math.max(0, limit - (Date.now() - started));
+    await (kind === "node" ? stopNode : kind === "deno" ? stopDeno : stopBun)(left, event.deadline);
+  };
+
+  return register(
+    (event) => {
+      // A path that cannot wait (process.exit, a crash) cannot drain: the end cuts the connections.
+      if (!event.awaited) return undefined;
+      return run(event);
+    },
+    {
+      name: "drain",
+      // The drain's own limit, with room for the forced close; by default, the configured one.
+      ...(checked.timeout !== undefined && { timeout: checked.timeout + CLOSE_WAIT_MS + FORCE_MARGIN_MS }),
+    },
+  );
+}

@@ -1,0 +1,189 @@
+// atexit/http on the server runtimes, with real sockets on 127.0.0.1: a
+// server with idle keep-alive clients and requests in flight gets SIGTERM.
+// The requests finish, idle connections close at once, new connections are
+// refused, and the process still dies by the signal.
+import { spawn } from "node:child_process";
+import { connect, type Socket } from "node:net";
+import { describe, expect, test } from "vitest";
+import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
+
+interface Reply {
+  status: number;
+  headers: Record<string, string>;
+  /** When the whole response had arrived (performance.now()). */
+  at: number;
+}
+
+/** A raw keep-alive HTTP/1.1 connection: what a client with a connection pool holds. */
+class Client {
+  readonly socket: Socket;
+  closedAt: number | undefined;
+  #buffer = "";
+  #waiting: ((reply: Reply) => void) | undefined;
+  #failed: ((error: Error) => void) | undefined;
+
+  constructor(port: number) {
+    this.socket = connect(port, "127.0.0.1");
+    this.socket.setEncoding("utf8");
+    this.socket.on("data", (chunk: string) => {
+      this.#buffer += chunk;
+      this.#parse();
+    });
+    this.socket.on("error", () => {});
+    this.socket.on("close", () => {
+      this.closedAt = performance.now();
+      this.#failed?.(new Error("closed before a response"));
+    });
+  }
+
+  static open(port: number): Promise<Client> {
+    const client = new Client(port);
+    return new Promise((resolve, reject) => {
+      client.socket.once("connect", () => resolve(client));
+      client.socket.once("error", reject);
+    });
+  }
+
+  get(path: string): Promise<Reply> {
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
+    return new Promise((resolve, reject) => {
+      this.#waiting = resolve;
+      this.#failed = reject;
+    });
+  }
+
+  #parse(): void {
+    const end = this.#buffer.indexOf("\r\n\r\n");
+    if (end < 0 || !this.#waiting) return;
+    const [statusLine, ...lines] = this.#buffer.slice(0, end).split("\r\n");
+    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
+    const length = Number(headers["content-length"] ?? 0);
+    if (this.#buffer.length < end + 4 + length) return;
+    this.#buffer = this.#buffer.slice(end + 4 + length);
+    const resolve = this.#waiting;
+    this.#waiting = this.#failed = undefined;
+    resolve({ status: Number(statusLine!.split(" ")[1]), headers, at: performance.now() });
+  }
+}
+
+/** Whether a new connection is accepted. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, "127.0.0.1");
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Starts the fixture server; resolves with its port and the process's end. */
+async function serve(id: RuntimeId, api: string, timeout: number, delay: number) {
+  const { command, args } = runtimes[id];
+  const runArgs = id === "deno" ? [...args, "--allow-net=127.0.0.1"] : args;
+  const child = spawn(command, [...runArgs, fixture("drain.mjs"), api, String(timeout), String(delay)], { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => (stderr += chunk));
+  const ended = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
+  );
+  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  ended.finally(() => clearTimeout(guard));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+      const match = /port (\d+)\nready\n/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once("exit", () => reject(new Error(`server ended before it was ready: ${stderr}`)));
+  });
+  return { child, port, ended, stderr: () => stderr };
+}
+
+// Each runtime with its own server, and with node:http's; Express's and Fastify's on Node.
+const cases: Array<[RuntimeId, string]> = [
+  ["node", "node"],
+  ["node", "express"],
+  ["node", "fastify"],
+  ["deno", "deno"],
+  ["deno", "node"],
+  ["bun", "bun"],
+  ["bun", "node"],
+];
+
+describe.each(cases)("%s, %s server", (id, api) => {
+  test("SIGTERM: requests in flight finish, idle keep-alive connections close at once, new ones are refused, then it dies by SIGTERM", async () => {
+    const { child, port, ended } = await serve(id, api, 4000, 0);
+    const idle = await Promise.all([0, 1, 2, 3].map(() => Client.open(port)));
+    for (const client of idle) expect((await client.get("/")).status).toBe(200);
+    const busy = await Promise.all([0, 1, 2].map(() => Client.open(port)));
+    const replies = Promise.all(busy.map((client) => client.get("/slow")));
+    await sleep(300);
+    const signalled = performance.now();
+    child.kill("SIGTERM");
+    await sleep(150);
+    const refused = !(await accepts(port));
+    const done = await replies;
+    const end = await ended;
+
+    expect(done.map((reply) => reply.status)).toEqual([200, 200, 200]);
+    if (id === "node") for (const reply of done) expect(reply.headers.connection).toBe("close");
+    for (const client of idle) expect(client.closedAt! - signalled).toBeLessThan(100);
+    expect(refused).toBe(true);
+    expect(end.signal).toBe("SIGTERM");
+    expect(end.at - Math.max(...done.map((reply) => reply.at))).toBeLessThan(300);
+  });
+
+  // Only node:http's fixture has /stream; the other servers are not asked.
+  if (api === "node") test("a response whose headers left before the signal: its keep-alive connection closes once it is sent", async () => {
+    const { child, port, ended } = await serve(id, api, 4000, 0);
+    const client = await Client.open(port);
+    const reply = client.get("/stream");
+    await sleep(300);
+    child.kill("SIGTERM");
+    const done = await reply;
+    await ended;
+    expect(done.status).toBe(200);
+    expect(done.headers.connection).toBe("keep-alive");
+    expect(client.closedAt! - done.at).toBeLessThan(100);
+  });
+
+  test("a request longer than the timeout is cut at the timeout, and the process still dies by SIGTERM", async () => {
+    const { child, port, ended } = await serve(id, api, 600, 0);
+    const client = await Client.open(port);
+    const reply = client.get("/long").then(
+      () => "answered",
+      () => "cut",
+    );
+    await sleep(200);
+    const signalled = performance.now();
+    child.kill("SIGTERM");
+    const end = await ended;
+    expect(await reply).toBe("cut");
+    expect(end.signal).toBe("SIGTERM");
+    // Cut at 600 ms (the forced close), not after the request's 5 s.
+    expect(end.at - signalled).toBeGreaterThan(500);
+    expect(end.at - signalled).toBeLessThan(2500);
+  });
+
+  test("isDraining() turns true at the signal, and delay keeps the listener open for its duration", async () => {
+    const { child, port, ended } = await serve(id, api, 4000, 500);
+    const client = await Client.open(port);
+    expect((await client.get("/ready")).status).toBe(200);
+    const signalled = performance.now();
+    child.kill("SIGTERM");
+    await sleep(100);
+    expect((await client.get("/ready")).status).toBe(503);
+    expect(await accepts(port)).toBe(true);
+    // Past the delay, the listener is closed.
+    await sleep(Math.max(0, 700 - (performance.now() - signalled)));
+    expect(await accepts(port)).toBe(false);
+    const end = await ended;
+    expect(end.signal).toBe("SIGTERM");
+    expect(end.at - signalled).toBeGreaterThan(450);
+  });
+});

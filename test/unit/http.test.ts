@@ -1,0 +1,308 @@
+// atexit/http against fake servers of each runtime's shape: what a drain
+// calls, in which order, when, and the errors for bad input. The real
+// servers (node:http, Express, Fastify, Deno.serve, Bun.serve) with real
+// sockets are in test/e2e/drain.test.ts.
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { clear, configure, count, runHandlers } from "../../adapters/auto.ts";
+import { getRegistry } from "../../src/global.ts";
+import { drain, isDraining, type ServerLike } from "../../src/http.ts";
+import { realmState } from "../../src/realm.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface FakeResponse {
+  headersSent: boolean;
+  headers: Record<string, string>;
+  setHeader(name: string, value: string): void;
+  once(event: "close", listener: () => void): void;
+  close(): void;
+}
+
+function response(headersSent = false): FakeResponse {
+  const listeners: Array<() => void> = [];
+  return {
+    headersSent,
+    headers: {},
+    setHeader(name, value) {
+      this.headers[name] = value;
+    },
+    once: (event, listener) => void (event === "close" && listeners.push(listener)),
+    close: () => listeners.forEach((listener) => listener()),
+  };
+}
+
+/** A fake node:http server; `closesAfter` is when close() calls back (never if null). */
+function nodeServer(closesAfter: number | null = 0) {
+  const calls: Array<[string, number]> = [];
+  const started = Date.now();
+  let onRequest: ((request: unknown, response: FakeResponse) => void) | undefined;
+  const server = {
+    calls,
+    request(res: FakeResponse) {
+      onRequest?.({}, res);
+      return res;
+    },
+    close(callback: () => void) {
+      calls.push(["close", Date.now() - started]);
+      if (closesAfter !== null) setTimeout(callback, closesAfter);
+    },
+    on(event: string, listener: (request: unknown, response: FakeResponse) => void) {
+      if (event === "request") onRequest = listener;
+    },
+    closeIdleConnections: () => void calls.push(["closeIdleConnections", Date.now() - started]),
+    closeAllConnections: () => void calls.push(["closeAllConnections", Date.now() - started]),
+  };
+  return server;
+}
+
+afterEach(() => {
+  clear();
+  configure({ timeout: 5000, totalTimeout: 9000 });
+  realmState().draining = undefined;
+  vi.restoreAllMocks();
+});
+
+const names = (calls: Array<[string, number]>) => calls.map(([name]) => name);
+
+describe("node:http", () => {
+  test("stops accepting and closes idle connections at once; a server that closes gets nothing more", async () => {
+    const server = nodeServer(5);
+    drain(server as never, { timeout: 1000 });
+    await runHandlers();
+    expect(names(server.calls)).toEqual(["close", "closeIdleConnections"]);
+  });
+
+  test("responses in flight get Connection: close unless their headers have left; so do requests during the drain", async () => {
+    const server = nodeServer(30);
+    drain(server as never, { timeout: 1000 });
+    const waiting = server.request(response());
+    const streaming = server.request(response(true));
+    const run = runHandlers();
+    await sleep(5);
+    const late = server.request(response());
+    await run;
+    expect(waiting.headers).toEqual({ Connection: "close" });
+    expect(streaming.headers).toEqual({});
+    expect(late.headers).toEqual({ Connection: "close" });
+  });
+
+  test("a response sent during the drain closes the idle connections again (its keep-alive socket); before it, not", async () => {
+    const server = nodeServer(30);
+    drain(server as never, { timeout: 1000 });
+    const before = server.request(response(true));
+    before.close();
+    const earlier = server.request(response());
+    expect(earlier.headers).toEqual({});
+    earlier.close();
+    expect(names(server.calls)).toEqual([]);
+    const streaming = server.request(response(true));
+    const run = runHandlers();
+    await sleep(5);
+    streaming.close();
+    await run;
+    expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeIdleConnections"]);
+  });
+
+  test("a server still open at the timeout is closed by force, and the drain waits a little for it", async () => {
+    const server = nodeServer(null);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(server as never, { timeout: 80 });
+    const started = Date.now();
+    await runHandlers();
+    const took = Date.now() - started;
+    expect(error.mock.calls).toEqual([]);
+    expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeAllConnections"]);
+    expect(server.calls[2]![1]).toBeGreaterThanOrEqual(75);
+    // 80 ms, then up to 200 ms for the close to be reported; within the callback's own limit.
+    expect(took).toBeGreaterThanOrEqual(270);
+    expect(took).toBeLessThan(1000);
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  test("without a timeout, the force comes 250 ms before the configured callback timeout", async () => {
+    configure({ timeout: 400 });
+    const server = nodeServer(null);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(server as never);
+    await runHandlers();
+    const forced = server.calls.find(([name]) => name === "closeAllConnections")![1];
+    expect(forced).toBeGreaterThanOrEqual(140);
+    expect(forced).toBeLessThan(300);
+    // Forced and waited for inside the callback's own 400 ms: not a failure.
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  test("an explicit timeout longer than the configured one gives the callback room for it", async () => {
+    configure({ timeout: 100 });
+    const server = nodeServer(null);
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(server as never, { timeout: 300 });
+    await runHandlers();
+    expect(server.calls[2]![0]).toBe("closeAllConnections");
+    expect(server.calls[2]![1]).toBeGreaterThanOrEqual(290);
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  test("a drain that fails is reported under the name drain", async () => {
+    const server = {
+      ...nodeServer(0),
+      closeIdleConnections: () => {
+        throw new Error("not running");
+      },
+    };
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(server as never, { timeout: 100 });
+    await runHandlers();
+    expect(error).toHaveBeenCalledWith('[atexit] exit callback "drain" failed (on manual):', new Error("not running"));
+  });
+
+  test("delay keeps the listener open for its duration, and the timeout counts it", async () => {
+    const server = nodeServer(0);
+    drain(server as never, { delay: 120, timeout: 2000 });
+    await runHandlers();
+    expect(server.calls[0]![0]).toBe("close");
+    expect(server.calls[0]![1]).toBeGreaterThanOrEqual(115);
+    const capped = nodeServer(null);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(capped as never, { delay: 5000, timeout: 100 });
+    await runHandlers();
+    // The delay cannot outlast the timeout: close at 100 ms, forced at once.
+    expect(names(capped.calls)).toEqual(["close", "closeIdleConnections", "closeAllConnections"]);
+    expect(capped.calls[0]![1]).toBeLessThan(400);
+    expect(capped.calls[2]![1]).toBeLessThan(180);
+  });
+
+  test("the run's total deadline cuts the delay and the wait short", async () => {
+    configure({ totalTimeout: 100 });
+    const server = nodeServer(null);
+    vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(server as never, { delay: 3000, timeout: 6000 });
+    const started = Date.now();
+    await runHandlers();
+    expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeAllConnections"]);
+    expect(server.calls[2]![1]).toBeLessThan(400);
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  test("a path that cannot wait drains nothing", () => {
+    const server = nodeServer(0);
+    drain(server as never);
+    getRegistry().runNow({ reason: "exit", code: 0, runtime: "node", final: true });
+    expect(server.calls).toEqual([]);
+    expect(isDraining()).toBe(false);
+  });
+});
+
+describe("isDraining()", () => {
+  test("false before; then true for the drained server and overall, false for another", async () => {
+    const server = nodeServer(0);
+    const other = nodeServer(0);
+    drain(server as never, { timeout: 100 });
+    expect(isDraining()).toBe(false);
+    expect(isDraining(server as never)).toBe(false);
+    await runHandlers();
+    expect(isDraining()).toBe(true);
+    expect(isDraining(server as never)).toBe(true);
+    expect(isDraining(other as never)).toBe(false);
+  });
+
+  test("turns true before the delay, while the server still serves", async () => {
+    const server = nodeServer(0);
+    drain(server as never, { delay: 100, timeout: 1000 });
+    const run = runHandlers();
+    await sleep(30);
+    expect(isDraining(server as never)).toBe(true);
+    expect(server.calls).toEqual([]);
+    await run;
+  });
+});
+
+describe("Deno.serve", () => {
+  test("shuts the server down and waits for it", async () => {
+    let finish!: () => void;
+    const shutdown = vi.fn(() => new Promise<void>((resolve) => (finish = resolve)));
+    const server = { shutdown, finished: Promise.resolve() };
+    drain(server, { timeout: 2000 });
+    let done = false;
+    const run = runHandlers().then(() => (done = true));
+    await sleep(30);
+    expect(shutdown).toHaveBeenCalledTimes(1);
+    expect(done).toBe(false);
+    finish();
+    await run;
+    expect(done).toBe(true);
+  });
+
+  test("a shutdown that fails ends the drain at once, and is not the drain's failure", async () => {
+    const server = { shutdown: () => Promise.reject(new Error("already closed")), finished: Promise.resolve() };
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(server, { timeout: 2000 });
+    const started = Date.now();
+    await runHandlers();
+    expect(Date.now() - started).toBeLessThan(500);
+    expect(error).not.toHaveBeenCalled();
+  });
+
+  test("a shutdown still under way at the timeout is left to the program's end", async () => {
+    const server = { shutdown: () => new Promise<void>(() => {}), finished: Promise.resolve() };
+    drain(server, { timeout: 60 });
+    const started = Date.now();
+    await runHandlers();
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+});
+
+describe("Bun.serve", () => {
+  test("stops listening, waits for the requests in flight, and cuts nothing when they finish", async () => {
+    const stops: unknown[] = [];
+    const server = { pendingRequests: 2, stop: (force?: boolean) => void stops.push(force) };
+    drain(server, { timeout: 1000 });
+    setTimeout(() => (server.pendingRequests = 0), 50);
+    const started = Date.now();
+    await runHandlers();
+    expect(stops).toEqual([undefined]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(45);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test("requests still in flight at the timeout are cut with stop(true)", async () => {
+    const stops: unknown[] = [];
+    const server = { pendingRequests: 1, stop: (force?: boolean) => (stops.push(force), Promise.reject(new Error("closed"))) };
+    drain(server, { timeout: 60 });
+    const started = Date.now();
+    await runHandlers();
+    expect(stops).toEqual([undefined, true]);
+    expect(Date.now() - started).toBeLessThan(400);
+  });
+});
+
+describe("bad input", () => {
+  test.each([
+    [undefined, "undefined"],
+    [null, "null"],
+    [() => {}, "function"],
+    [{ close() {}, on() {} }, "object"],
+    [{ on() {}, closeAllConnections() {} }, "object"],
+    [{ close() {}, closeAllConnections() {} }, "object"],
+    [{ finished: Promise.resolve() }, "object"],
+    [{ pendingRequests: 0 }, "object"],
+    [{ shutdown() {} }, "object"],
+    [{ stop() {} }, "object"],
+  ])("drain(%s) is a TypeError naming what it got", (value, what) => {
+    expect(() => drain(value as never)).toThrow(
+      new TypeError(`[atexit] drain() expects a server (node:http, Deno.serve or Bun.serve), got ${what}`),
+    );
+    expect(count()).toBe(0);
+  });
+
+  const server = (): ServerLike => nodeServer(0) as never;
+  test.each([
+    [{ timeout: -1 }, RangeError, 'option "timeout" must be 0 or more milliseconds, got -1'],
+    [{ delay: "1s" }, TypeError, 'option "delay" must be a number of milliseconds, got string'],
+    [{ grace: 1 }, TypeError, 'got an unknown option "grace" (known: timeout, delay)'],
+    [null, TypeError, "expects an options object, got null"],
+  ])("options %o: %s", (options, type, message) => {
+    expect(() => drain(server(), options as never)).toThrow(new type(`[atexit] drain() ${message}`));
+    expect(count()).toBe(0);
+  });
+});
