@@ -1,6 +1,7 @@
 // Turns one run's results into the report: the same Markdown goes to stdout
 // and to bench/RESULTS.md. Everything said here is computed from the numbers.
 import { libraries, ranked } from "./libraries.mjs";
+import { drainVariants } from "./drain.mjs";
 import { EMPTY } from "./import-cost.mjs";
 import { BASELINE, scenarios } from "./latency.mjs";
 import { counts, fmtCount, growth, STOP_AFTER_MS } from "./scale.mjs";
@@ -294,6 +295,32 @@ function profileSection({ warm, cold }) {
   ].join("\n");
 }
 
+function drainSection(drain) {
+  const { result, rounds } = drain;
+  const answeredEvery = drainVariants.filter(({ name }) => result[name].lost === 0).map(({ name }) => result[name].exit.median);
+  const top = best(answeredEvery);
+  const rows = drainVariants.map(({ name, usage }) => {
+    const f = result[name];
+    const time = `${ms(f.exit.median)} [IQR ${f.exit.iqr.toFixed(0)}]`;
+    return [
+      `\`${name}\``,
+      usage,
+      f.lost === 0 ? withRatio(time, f.exit.median, top) : `${time} (lost requests)`,
+      `${f.answered} of ${3 * rounds}`,
+      f.ended,
+    ];
+  });
+  return [
+    "## 6. Draining a server on SIGTERM (Node.js)",
+    "",
+    "A `node:http` server (bench/drain-child.mjs) holds four idle keep-alive clients and three 1 s requests in flight",
+    `when SIGTERM comes, 300 ms in; ${rounds} rounds per variant. Time from the signal to the process being reaped (median [IQR]),`,
+    "the requests in flight that were answered, and how the process ended. Ratios are to the fastest that lost nothing.",
+    "",
+    markdownTable(["variant", "shut down with", "signal → reaped", "requests answered", "ended"], rows),
+  ].join("\n");
+}
+
 // What the remaining costs pay for. Prose, not figures (the figures are in
 // the tables above), so it stays true from run to run; revise it when the
 // code changes.
@@ -339,6 +366,7 @@ export function renderReport(results) {
     scaleSection(results.scale),
     latencySection(results.latency),
     profileSection(results.profile),
+    drainSection(results.drain),
     missesSection(),
   ].join("\n\n") + "\n";
 }

@@ -9,6 +9,7 @@ import os from "node:os";
 import { performance } from "node:perf_hooks";
 import * as esbuild from "esbuild";
 import { measureImportCost } from "./import-cost.mjs";
+import { measureDrain } from "./drain.mjs";
 import { measureLatency } from "./latency.mjs";
 import { measureProfile } from "./profile.mjs";
 import { libraries, root, runtimes, versionOf } from "./libraries.mjs";
@@ -62,6 +63,9 @@ const scale = await measureScale({ upTo: quick ? 1e4 : Infinity, log });
 log("bench: exit latency");
 const latency = await measureLatency({ rounds: quick ? 2 : 7, log });
 
+log("bench: draining a server");
+const drain = await measureDrain({ rounds: quick ? 1 : 3, log });
+
 log("bench: profile of a run");
 const profile = {
   warm: measureProfile(quick ? { count: 10_000, rounds: 3 } : { count: 100_000, rounds: 10 }),
@@ -70,7 +74,7 @@ const profile = {
 
 meta.loadAfter = load();
 meta.durationMs = performance.now() - started;
-const results = { meta, size, breakdowns, importCost, scale, latency, profile };
+const results = { meta, size, breakdowns, importCost, scale, latency, profile, drain };
 results.targets = judgeTargets(results);
 
 const report = renderReport(results);
@@ -82,7 +86,7 @@ if (quick) {
   // bench/firefox-close.mjs): kept as they are, after this run's report.
   const file = `${root}bench/RESULTS.md`;
   const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
-  const tail = previous.indexOf("\n## 6. Soak");
+  const tail = previous.indexOf("\n## 7. Soak");
   writeFileSync(file, tail < 0 ? report : `${report.trimEnd()}\n${previous.slice(tail)}`);
   log(`bench: wrote bench/RESULTS.md in ${Math.round(meta.durationMs / 1000)} s`);
 }

@@ -99,4 +99,4 @@ console.log(table);
 const results = `${root}bench/RESULTS.md`;
 const text = readFileSync(results, "utf8");
 const section = `<!-- soak -->\n${table}\n<!-- /soak -->`;
-writeFileSync(results, text.includes("<!-- soak -->") ? text.replace(/<!-- soak -->[\s\S]*<!-- \/soak -->/, section) : `${text.trimEnd()}\n\n## 6. Soak\n\n${section}\n`);
+writeFileSync(results, text.includes("<!-- soak -->") ? text.replace(/<!-- soak -->[\s\S]*<!-- \/soak -->/, section) : `${text.trimEnd()}\n\n## 7. Soak\n\n${section}\n`);

@@ -5,7 +5,7 @@
  * whatever is left by force at the time limit. `isDraining()` turns true
  * when it starts, for a readiness endpoint. Works with `node:http` and
  * `node:https` servers (so Express's and Fastify's, on Node, Deno and Bun),
- * `Deno.serve()` and `Bun.serve()`.
+ * `node:http2` servers, `Deno.serve()` and `Bun.serve()`.
  *
  * @example
  * ```ts
@@ -58,6 +58,20 @@ interface NodeServer {
   closeAllConnections(): void;
 }
 
+/** An HTTP/2 session of `node:http2`. */
+interface Http2Session {
+  close(): unknown;
+  destroy(): unknown;
+  once(event: "close", listener: () => void): unknown;
+}
+
+/** A `node:http2` server (`createServer`, `createSecureServer`). */
+interface Http2Server {
+  close(callback?: (error?: Error) => void): unknown;
+  on(event: "session", listener: (session: Http2Session) => void): unknown;
+  updateSettings(settings: object): unknown;
+}
+
 /** `Deno.serve()`'s server. */
 interface DenoServer {
   shutdown(): Promise<void>;
@@ -71,7 +85,7 @@ interface BunServer {
 }
 
 /** A server of any of the three runtimes. */
-export type ServerLike = NodeServer | DenoServer | BunServer;
+export type ServerLike = NodeServer | Http2Server | DenoServer | BunServer;
 
 /** How long before the callback's own time limit a default drain forces the close. */
 const FORCE_MARGIN_MS = 250;
@@ -85,10 +99,13 @@ const drainChecks: Readonly<Record<keyof DrainOptions, Check>> = {
   delay: duration,
 };
 
-function kindOf(server: unknown): "node" | "deno" | "bun" | undefined {
+function kindOf(server: unknown): "node" | "http2" | "deno" | "bun" | undefined {
   if (typeof server !== "object" || server === null) return undefined;
   const s = server as Record<string, unknown>;
-  if (typeof s.close === "function" && typeof s.on === "function" && typeof s.closeAllConnections === "function") return "node";
+  if (typeof s.close === "function" && typeof s.on === "function") {
+    if (typeof s.closeAllConnections === "function") return "node";
+    if (typeof s.updateSettings === "function") return "http2";
+  }
   if (typeof s.shutdown === "function" && typeof (s.finished as PromiseLike<unknown> | undefined)?.then === "function") return "deno";
   if (typeof s.stop === "function" && typeof s.pendingRequests === "number") return "bun";
   return undefined;
@@ -131,10 +148,10 @@ export function isDraining(server?: ServerLike): boolean {
  * (see {@linkcode isDraining}), serves on for `delay` ms, stops accepting
  * connections, lets the requests in flight finish (on `node:http` their
  * responses carry `Connection: close`, idle keep-alive connections close at
- * once and busy ones as soon as their response is sent), and at `timeout`
- * closes whatever is left by force.
+ * once and busy ones as soon as their response is sent; `node:http2`
+ * sessions get GOAWAY), and at `timeout` closes whatever is left by force.
  *
- * @param server A `node:http`/`node:https` server, `Deno.serve()`'s or `Bun.serve()`'s.
+ * @param server A `node:http`/`node:https`/`node:http2` server, `Deno.serve()`'s or `Bun.serve()`'s.
  * @param options `timeout` and `delay` ({@linkcode DrainOptions}).
  * @returns The registration: call it (or dispose of it) to drain nothing after all.
  * @throws {TypeError} If `server` is not a server, or an option has the wrong type or an unknown key.
@@ -151,7 +168,7 @@ export function isDraining(server?: ServerLike): boolean {
  */
 export function drain(server: ServerLike, options?: DrainOptions): Registration {
   const kind = kindOf(server);
-  if (!kind) throw new TypeError(`[atexit] drain() expects a server (node:http, Deno.serve or Bun.serve), got ${describe(server)}`);
+  if (!kind) throw new TypeError(`[atexit] drain() expects a server (node:http, node:http2, Deno.serve or Bun.serve), got ${describe(server)}`);
   const checked = checkOptions("drain", options, drainChecks) as DrainOptions;
   const delay = checked.delay ?? 0;
 
@@ -186,6 +203,22 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     await settled(closed, CLOSE_WAIT_MS, new AbortController().signal);
   };
 
+  // node:http2: each session is told GOAWAY (its streams in flight finish), and destroyed at the limit.
+  const sessions = new Set<Http2Session>();
+  if (kind === "http2") {
+    (server as Http2Server).on("session", (session) => {
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+    });
+  }
+  const stopHttp2 = async (limit: number, deadline: AbortSignal): Promise<void> => {
+    const closed = new Promise<void>((resolve) => (server as Http2Server).close(() => resolve()));
+    for (const session of sessions) session.close();
+    if (await settled(closed, limit, deadline)) return;
+    for (const session of sessions) session.destroy();
+    await settled(closed, CLOSE_WAIT_MS, new AbortController().signal);
+  };
+
   const stopDeno = async (limit: number, deadline: AbortSignal): Promise<void> => {
     // Deno has no forced close: past the limit, the program's end cuts what is left.
     await settled((server as DenoServer).shutdown(), limit, deadline);
@@ -209,7 +242,8 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     (realm.draining ??= new WeakSet()).add(server);
     await sleep(Math.min(delay, limit), event.deadline);
     const left = Math.max(0, limit - (Date.now() - started));
-    await (kind === "node" ? stopNode : kind === "deno" ? stopDeno : stopBun)(left, event.deadline);
+    const stop = { node: stopNode, http2: stopHttp2, deno: stopDeno, bun: stopBun }[kind];
+    await stop(left, event.deadline);
   };
 
   return register(

@@ -3,80 +3,10 @@
 // The requests finish, idle connections close at once, new connections are
 // refused, and the process still dies by the signal.
 import { spawn } from "node:child_process";
-import { connect, type Socket } from "node:net";
+import { connect as connectHttp2 } from "node:http2";
 import { describe, expect, test } from "vitest";
+import { accepts, Client } from "../fixtures/http-client.mjs";
 import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
-
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  /** When the whole response had arrived (performance.now()). */
-  at: number;
-}
-
-/** A raw keep-alive HTTP/1.1 connection: what a client with a connection pool holds. */
-class Client {
-  readonly socket: Socket;
-  closedAt: number | undefined;
-  #buffer = "";
-  #waiting: ((reply: Reply) => void) | undefined;
-  #failed: ((error: Error) => void) | undefined;
-
-  constructor(port: number) {
-    this.socket = connect(port, "127.0.0.1");
-    this.socket.setEncoding("utf8");
-    this.socket.on("data", (chunk: string) => {
-      this.#buffer += chunk;
-      this.#parse();
-    });
-    this.socket.on("error", () => {});
-    this.socket.on("close", () => {
-      this.closedAt = performance.now();
-      this.#failed?.(new Error("closed before a response"));
-    });
-  }
-
-  static open(port: number): Promise<Client> {
-    const client = new Client(port);
-    return new Promise((resolve, reject) => {
-      client.socket.once("connect", () => resolve(client));
-      client.socket.once("error", reject);
-    });
-  }
-
-  get(path: string): Promise<Reply> {
-    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n\r\n`);
-    return new Promise((resolve, reject) => {
-      this.#waiting = resolve;
-      this.#failed = reject;
-    });
-  }
-
-  #parse(): void {
-    const end = this.#buffer.indexOf("\r\n\r\n");
-    if (end < 0 || !this.#waiting) return;
-    const [statusLine, ...lines] = this.#buffer.slice(0, end).split("\r\n");
-    const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(":")).toLowerCase(), line.slice(line.indexOf(":") + 1).trim()]));
-    const length = Number(headers["content-length"] ?? 0);
-    if (this.#buffer.length < end + 4 + length) return;
-    this.#buffer = this.#buffer.slice(end + 4 + length);
-    const resolve = this.#waiting;
-    this.#waiting = this.#failed = undefined;
-    resolve({ status: Number(statusLine!.split(" ")[1]), headers, at: performance.now() });
-  }
-}
-
-/** Whether a new connection is accepted. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, "127.0.0.1");
-    socket.once("connect", () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once("error", () => resolve(false));
-  });
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -185,5 +115,39 @@ describe.each(cases)("%s, %s server", (id, api) => {
     const end = await ended;
     expect(end.signal).toBe("SIGTERM");
     expect(end.at - signalled).toBeGreaterThan(450);
+  });
+});
+
+describe("node, node:http2 server", () => {
+  test("SIGTERM: the session gets GOAWAY, its streams in flight finish, new connections are refused, then it dies by SIGTERM", async () => {
+    const { child, port, ended } = await serve("node", "http2", 4000, 0);
+    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    session.on("error", () => {});
+    let goawayAt: number | undefined;
+    session.on("goaway", () => (goawayAt = performance.now()));
+    const get = (path: string) =>
+      new Promise<{ status: number; at: number }>((resolve, reject) => {
+        const stream = session.request({ ":path": path });
+        let status = 0;
+        stream.on("response", (headers) => (status = Number(headers[":status"])));
+        stream.on("error", reject);
+        stream.resume();
+        stream.on("end", () => resolve({ status, at: performance.now() }));
+      });
+    expect((await get("/")).status).toBe(200);
+    const replies = Promise.all([get("/slow"), get("/slow"), get("/slow")]);
+    await sleep(300);
+    const signalled = performance.now();
+    child.kill("SIGTERM");
+    await sleep(150);
+    const refused = !(await accepts(port));
+    const done = await replies;
+    const end = await ended;
+    session.destroy();
+    expect(done.map((reply) => reply.status)).toEqual([200, 200, 200]);
+    expect(goawayAt! - signalled).toBeLessThan(100);
+    expect(refused).toBe(true);
+    expect(end.signal).toBe("SIGTERM");
+    expect(end.at - Math.max(...done.map((reply) => reply.at))).toBeLessThan(300);
   });
 });

@@ -178,7 +178,8 @@ describe("time limits", () => {
       [4031, "SIGKILL"],
     ]);
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(error).toHaveBeenCalledWith('[atexit] exit callback "killOnExit(4031)" did not finish within 100 ms');
+    // Within what is left of the run's 100 ms when the callback starts (a millisecond may have gone).
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^\[atexit\] exit callback "killOnExit\(4031\)" did not finish within (99|100) ms$/));
   });
 });
 

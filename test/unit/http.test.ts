@@ -193,6 +193,57 @@ describe("node:http", () => {
   });
 });
 
+/** A fake node:http2 server and its sessions; `closesAfter` as for nodeServer. */
+function http2Server(closesAfter: number | null = 0) {
+  const calls: string[] = [];
+  let onSession: ((session: unknown) => void) | undefined;
+  const server = {
+    calls,
+    session(name: string) {
+      const listeners: Array<() => void> = [];
+      const session = {
+        close: () => void calls.push(`${name} close`),
+        destroy: () => void calls.push(`${name} destroy`),
+        once: (event: string, listener: () => void) => void (event === "close" && listeners.push(listener)),
+        end: () => listeners.forEach((listener) => listener()),
+      };
+      onSession?.(session);
+      return session;
+    },
+    close(callback: () => void) {
+      calls.push("close");
+      if (closesAfter !== null) setTimeout(callback, closesAfter);
+    },
+    on(event: string, listener: (session: unknown) => void) {
+      if (event === "session") onSession = listener;
+    },
+    updateSettings() {},
+  };
+  return server;
+}
+
+describe("node:http2", () => {
+  test("stops accepting and sends GOAWAY to each open session; a session already closed gets nothing", async () => {
+    const server = http2Server(5);
+    drain(server as never, { timeout: 1000 });
+    server.session("a");
+    server.session("b").end();
+    await runHandlers();
+    expect(server.calls).toEqual(["close", "a close"]);
+  });
+
+  test("sessions still open at the timeout are destroyed", async () => {
+    const server = http2Server(null);
+    drain(server as never, { timeout: 60 });
+    server.session("a");
+    const started = Date.now();
+    await runHandlers();
+    expect(server.calls).toEqual(["close", "a close", "a destroy"]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    expect(Date.now() - started).toBeLessThan(600);
+  });
+});
+
 describe("isDraining()", () => {
   test("false before; then true for the drained server and overall, false for another", async () => {
     const server = nodeServer(0);
@@ -282,6 +333,8 @@ describe("bad input", () => {
     [null, "null"],
     [() => {}, "function"],
     [{ close() {}, on() {} }, "object"],
+    [{ close() {}, updateSettings() {} }, "object"],
+    [{ on() {}, updateSettings() {} }, "object"],
     [{ on() {}, closeAllConnections() {} }, "object"],
     [{ close() {}, closeAllConnections() {} }, "object"],
     [{ finished: Promise.resolve() }, "object"],
@@ -290,7 +343,7 @@ describe("bad input", () => {
     [{ stop() {} }, "object"],
   ])("drain(%s) is a TypeError naming what it got", (value, what) => {
     expect(() => drain(value as never)).toThrow(
-      new TypeError(`[atexit] drain() expects a server (node:http, Deno.serve or Bun.serve), got ${what}`),
+      new TypeError(`[atexit] drain() expects a server (node:http, node:http2, Deno.serve or Bun.serve), got ${what}`),
     );
     expect(count()).toBe(0);
   });
