@@ -166,8 +166,9 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
   }
   const signal = checked.signal ?? "SIGTERM";
   const forceAfter = checked.forceAfter ?? 3000;
-  const group = checked.tree === true && !windows();
-  const target = group ? -(pid as number) : (pid as number);
+  // Decided again at the exit: a child that leads no group is signalled alone.
+  let group = checked.tree === true && !windows();
+  const target = (): number => (group ? -(pid as number) : (pid as number));
 
   let exited = kind !== "deno" && ((child as NodeChild).exitCode !== null || (child as NodeChild).signalCode !== null);
   let onExited!: () => void;
@@ -199,11 +200,14 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
   const force = async (deadline: AbortSignal): Promise<void> => {
     if (await waitGone(forceAfter, deadline)) return;
     // Nothing left to signal (ESRCH) is nothing left to wait for.
-    if (send(target, "SIGKILL")) await waitGone(KILL_WAIT_MS, undefined);
+    if (send(target(), "SIGKILL")) await waitGone(KILL_WAIT_MS, undefined);
   };
 
   const stop = (event: ExitEvent): Promise<void> | undefined => {
-    if (gone() || !send(target, signal)) return undefined;
+    // `tree` for a child spawned without `detached`: there is no group to
+    // signal, and signalling none would leave the child running.
+    if (group && !exited && !groupAlive(pid as number)) group = false;
+    if (gone() || !send(target(), signal)) return undefined;
     // A path that cannot wait: the signal is sent, and that is all it can do.
     return event.awaited ? force(event.deadline) : undefined;
   };

@@ -83,6 +83,13 @@ describe.each(ids)("%s", (id) => {
       else expect(outcome.code).toBe(ends.code);
     });
 
+    test("tree for a child spawned without detached (no group of its own): the child alone is ended", async () => {
+      const { outcome, pids, left } = await supervise(api, "signal", ["undetached"], "SIGTERM");
+      expect(pids.length).toBe(1);
+      expect(left).toEqual([]);
+      expect(outcome.signal).toBe("SIGTERM");
+    });
+
     test.each(["", "tree"])("a child that ignores SIGTERM (%s) gets SIGKILL after forceAfter on SIGTERM", async (tree) => {
       const started = Date.now();
       const { outcome, pids, left } = await supervise(api, "signal", ["stubborn", ...(tree ? [tree] : [])], "SIGTERM");

@@ -70,6 +70,8 @@ describe("the exit paths", () => {
   test("an awaited path sends SIGTERM and waits for the child to end; nothing more", async () => {
     stubKill();
     const child = track(nodeChild(4001));
+    // The child leads a group here, but without tree only the child is signalled.
+    groupAlive.set(4001, true);
     killOnExit(child);
     await runHandlers();
     expect(sent).toEqual([[4001, "SIGTERM"]]);
@@ -129,9 +131,20 @@ describe("the exit paths", () => {
     expect(Date.now() - started).toBeLessThan(500);
   });
 
-  test("tree: a group already empty at exit gets nothing", async () => {
+  test("tree, for a child that leads no group (spawned without detached): the child alone is signalled and waited for", async () => {
     stubKill();
-    killOnExit(track(nodeChild(4007)), { tree: true });
+    const child = track(nodeChild(4007));
+    killOnExit(child, { tree: true });
+    await runHandlers();
+    expect(sent).toEqual([[4007, "SIGTERM"]]);
+    expect(child.signalCode).toBe("SIGTERM");
+  });
+
+  test("tree: a child that has exited, its group empty, gets nothing", async () => {
+    stubKill();
+    const child = track(nodeChild(4009));
+    killOnExit(child, { tree: true });
+    child.end(null, 0);
     await runHandlers();
     expect(sent).toEqual([]);
   });
@@ -218,6 +231,7 @@ describe("hosts", () => {
   ])("on Windows (%s) tree signals only the child: there are no process groups", (_, windows) => {
     stubKill();
     windows();
+    groupAlive.set(4042, true);
     killOnExit(track(nodeChild(4042)), { tree: true });
     runNow();
     vi.unstubAllGlobals();
