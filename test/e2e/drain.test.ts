@@ -10,6 +10,19 @@ import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * SIGTERM 300 ms after `replies` began; whether a new connection 150 ms after
+ * the signal was refused; then the replies and the process's end.
+ */
+async function signalDuring<T, E>(child: { kill(signal: NodeJS.Signals): boolean }, port: number, replies: Promise<T>, ended: Promise<E>) {
+  await sleep(300);
+  const signalled = performance.now();
+  child.kill("SIGTERM");
+  await sleep(150);
+  const refused = !(await accepts(port));
+  return { signalled, refused, done: await replies, end: await ended };
+}
+
 /** Starts the fixture server; resolves with its port and the process's end. */
 async function serve(id: RuntimeId, api: string, timeout: number, delay: number) {
   const { command, args } = runtimes[id];
@@ -52,13 +65,7 @@ describe.each(cases)("%s, %s server", (id, api) => {
     for (const client of idle) expect((await client.get("/")).status).toBe(200);
     const busy = await Promise.all([0, 1, 2].map(() => Client.open(port)));
     const replies = Promise.all(busy.map((client) => client.get("/slow")));
-    await sleep(300);
-    const signalled = performance.now();
-    child.kill("SIGTERM");
-    await sleep(150);
-    const refused = !(await accepts(port));
-    const done = await replies;
-    const end = await ended;
+    const { signalled, refused, done, end } = await signalDuring(child, port, replies, ended);
 
     expect(done.map((reply) => reply.status)).toEqual([200, 200, 200]);
     if (id === "node") for (const reply of done) expect(reply.headers.connection).toBe("close");
@@ -136,13 +143,7 @@ describe("node, node:http2 server", () => {
       });
     expect((await get("/")).status).toBe(200);
     const replies = Promise.all([get("/slow"), get("/slow"), get("/slow")]);
-    await sleep(300);
-    const signalled = performance.now();
-    child.kill("SIGTERM");
-    await sleep(150);
-    const refused = !(await accepts(port));
-    const done = await replies;
-    const end = await ended;
+    const { signalled, refused, done, end } = await signalDuring(child, port, replies, ended);
     session.destroy();
     expect(done.map((reply) => reply.status)).toEqual([200, 200, 200]);
     // GOAWAY arrives, but not always at once: under load it came only as the
