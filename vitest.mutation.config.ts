@@ -24,15 +24,7 @@ const config: ReturnType<typeof defineConfig> = defineConfig({
   cacheDir: ".tmp/vite-mutation",
   test: {
     include: ["test/unit/**/*.test.ts"],
-    // The server helpers' tests (src/child.ts, src/http.ts, themselves left out
-    // of the CI run by stryker.config.mjs) import the real entry and wait on
-    // real timers: perTest coverage would run them, seconds each, for every
-    // registry and engine mutant they reach, which the registry's own tests
-    // already hold. ATEXIT_MUTATE_SERVERS=1 keeps them, to check those files.
-    exclude: [
-      ...configDefaults.exclude,
-      ...(process.env.ATEXIT_MUTATE_SERVERS ? [] : ["test/unit/child.test.ts", "test/unit/http.test.ts"]),
-    ],
+    exclude: [...configDefaults.exclude],
     // The default, stated because tests rely on it: each file runs in a fresh
     // realm, so the ones about the registry's first use see none before them.
     isolate: true,
