@@ -11,6 +11,8 @@ const config: Options = {
     beacon: "src/beacon.ts",
     child: "src/child.ts",
     http: "src/http.ts",
+    request: "src/request.ts",
+    "adapters/workerd": "adapters/workerd.ts",
     "adapters/fallback": "adapters/fallback.ts",
     "adapters/auto": "adapters/auto.ts",
   },
@@ -21,6 +23,8 @@ const config: Options = {
   clean: true,
   tsconfig: "tsconfig.json",
   treeshake: true,
+  // workerd's built-in module, which only the workerd entry imports.
+  external: ["cloudflare:workers"],
 };
 
 export default config;

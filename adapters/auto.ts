@@ -14,7 +14,7 @@
  * @module
  */
 import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { detectRuntime } from "../src/detect.ts";
+import { detectHost } from "../src/detect.ts";
 import type { Atexit } from "../src/types.ts";
 import type { Adapter } from "../src/adapter.ts";
 import { browserAdapter } from "./_browser.ts";
@@ -24,14 +24,17 @@ import { nodeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
 
 export { clear, configure, count, unregister } from "../src/public.ts";
+export { defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // Node before a document, unlike the browser entry: under happy-dom or jsdom
 // in Node, and in an Electron renderer, the process and its exit are real, and
 // an application that wants the page's events there asks for them with the
 // `browser` condition or atexit/adapters/browser.
+// A request-scoped host (workerd, edge) has no exit events to hook: its
+// invocations end through atexit/request's withExit.
 function pick(): Adapter {
-  const runtime = detectRuntime();
+  const runtime = detectHost();
   if (runtime === "deno") return denoAdapter(getDeno()!);
   if (runtime === "node") return nodeAdapter(getProcess()!);
   if (runtime === "bun") return bunAdapter(getProcess()!);

@@ -23,6 +23,7 @@ import { bunAdapter } from "./_bun.ts";
 import { getProcess } from "./_process.ts";
 
 export { clear, configure, count } from "../src/public.ts";
+export { defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.

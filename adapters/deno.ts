@@ -25,6 +25,7 @@ import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
 
 export { clear, configure, count } from "../src/public.ts";
+export { defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.

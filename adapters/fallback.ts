@@ -15,17 +15,18 @@
  */
 import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
 import { unregister as unregisterAny } from "../src/public.ts";
-import { detectRuntime } from "../src/detect.ts";
+import { detectHost } from "../src/detect.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
 
 // A host without exit events runs the callbacks only through exit() and runHandlers().
 type FallbackExitReason = "exit" | "manual";
 
 export { clear, configure, count } from "../src/public.ts";
+export { defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectRuntime() }));
+const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectHost() }));
 
 /**
  * Registers a callback, last in, first out. With no exit event to hook here,

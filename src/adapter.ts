@@ -17,6 +17,8 @@ export interface EventFields {
   readonly awaited: boolean;
   readonly final: boolean;
   readonly deadline: AbortSignal;
+  /** The request whose invocation is ending (reason `request`). */
+  readonly request?: unknown;
 }
 
 /** What an adapter tells the registry about an exit: the event minus the per-callback parts. */
@@ -29,7 +31,7 @@ export type Trigger = Omit<EventFields, "awaited" | "deadline">;
  */
 export type RunProtocol = Pick<
   Registry,
-  "config" | "current" | "begin" | "next" | "end" | "result" | "event" | "report" | "settle" | "runsEpisodes" | "awaitedRun" | "runAwaited"
+  "config" | "current" | "begin" | "next" | "end" | "result" | "event" | "report" | "settle" | "runsEpisodes" | "awaitedRun" | "runAwaited" | "beforeRun"
 >;
 
 /**

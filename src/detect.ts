@@ -4,6 +4,8 @@ import type { RuntimeName } from "./types.ts";
 
 type Globals = {
   Deno?: { version?: unknown };
+  navigator?: { userAgent?: unknown };
+  EdgeRuntime?: unknown;
   Bun?: unknown;
   process?: { versions?: { node?: unknown } };
   document?: unknown;
@@ -21,7 +23,7 @@ type Globals = {
  * detectRuntime(); // "node" under Node.js
  * ```
  */
-export function detectRuntime(globals: Globals = globalThis as Globals): RuntimeName {
+export function detectRuntime(globals: Globals = globalThis as Globals): DetectedRuntime {
   if (typeof globals.Deno?.version === "object") return "deno";
   if (globals.Bun !== undefined) return "bun";
   if (typeof globals.process?.versions?.node === "string") return "node";
@@ -30,7 +32,36 @@ export function detectRuntime(globals: Globals = globalThis as Globals): Runtime
   return "unknown";
 }
 
-const displayNames: Record<RuntimeName, string> = {
+/**
+ * The hosts {@linkcode detectRuntime} names. The request-scoped ones are told
+ * apart only by {@linkcode detectHost}, which the entries that may meet them use.
+ */
+export type DetectedRuntime = Exclude<RuntimeName, "workerd" | "edge">;
+
+/**
+ * {@linkcode detectRuntime}, and the request-scoped hosts before Node:
+ * workerd with Node compatibility (on by default from compatibility date
+ * 2026-08-04) has a `process` whose versions say Node.
+ *
+ * @example
+ * ```ts
+ * import { detectHost } from "./detect.ts";
+ *
+ * detectHost(); // "node" under Node.js, "workerd" in a Cloudflare Worker
+ * ```
+ */
+export function detectHost(globals: Globals = globalThis as Globals): RuntimeName {
+  try {
+    if (globals.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
+  } catch {
+    // A navigator that refuses to be read names no host.
+  }
+  // Vercel's edge runtime names itself; Supabase's `EdgeRuntime` is an object, on Deno.
+  if (typeof globals.EdgeRuntime === "string") return "edge";
+  return detectRuntime(globals);
+}
+
+const displayNames: Record<DetectedRuntime, string> = {
   node: "Node.js",
   deno: "Deno",
   bun: "Bun",
@@ -49,7 +80,7 @@ const displayNames: Record<RuntimeName, string> = {
  * assertRuntime("node", "atexit/adapters/node");
  * ```
  */
-export function assertRuntime(expected: RuntimeName, entry: string, actual: RuntimeName = detectRuntime()): void {
+export function assertRuntime(expected: DetectedRuntime, entry: string, actual: DetectedRuntime = detectRuntime()): void {
   if (actual !== expected) {
     throw new Error(
       `[atexit] ${entry} is for ${displayNames[expected]}, but this program runs on ${displayNames[actual]}; import "atexit" to get the adapter for this host`,

@@ -1,5 +1,7 @@
 // This module is browser compatible.
 
+import type { Invocation, InvocationContext } from "./defer.ts";
+
 /**
  * What every copy of atexit in a realm shares besides the registry (see
  * global.ts): module state would be per copy, and with two copies (an ESM and
@@ -15,6 +17,16 @@ export interface RealmState {
    * `isDraining()`; made with the first drain (absent in a state made before it was added).
    */
   draining?: WeakSet<object> | undefined;
+  /**
+   * Work `defer` (of whichever copy) holds for the program, outside any
+   * invocation: the exit run awaits it before the callbacks. Made on first use,
+   * like the three below.
+   */
+  deferred?: Set<Promise<void>> | undefined;
+  /** The invocations `withExit` has open, for `defer` on hosts without AsyncLocalStorage. */
+  invocations?: Set<Invocation> | undefined;
+  /** What tells `defer` which invocation it is called in; `null` where the host has no AsyncLocalStorage. */
+  context?: InvocationContext | null | undefined;
 }
 
 /** The realm state's place on `globalThis`; the version names its shape. */

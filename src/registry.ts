@@ -238,6 +238,13 @@ export class Registry {
   /** The awaited run of the copy that brought it (see {@linkcode Registry.runAwaited}). */
   awaitedRun: AwaitedRun | undefined;
 
+  /**
+   * The awaited run's first step, set by the first `defer` (defer.ts) of
+   * whichever copy: the program's deferred work settles before the callbacks.
+   * Declared, not initialized: a registry that nothing defers on carries nothing.
+   */
+  declare beforeRun: ((this: Pick<Registry, "config" | "event" | "report">, run: Run, trigger: Trigger) => Promise<void> | undefined) | undefined;
+
   /** How many registrations there are. */
   get size(): number {
     return this.#size;
@@ -265,7 +272,7 @@ export class Registry {
       try {
         // Like addEventListener: an already aborted signal registers nothing.
         if (signal.aborted) return registration;
-        const onAbort = (): void => void this.#deactivate(entry);
+        const onAbort = (): void => void this.remove(entry);
         signal.addEventListener("abort", onAbort, { once: true });
         (this.#aborts ??= new Map()).set(entry, () => signal.removeEventListener("abort", onAbort));
       } catch (error) {
@@ -284,7 +291,7 @@ export class Registry {
       } catch (error) {
         // A registration that returns is fully installed; one that throws leaves no trace.
         this.#hooked = undefined;
-        this.#deactivate(entry);
+        this.remove(entry);
         try {
           adapter.uninstall?.();
         } catch {
@@ -301,17 +308,21 @@ export class Registry {
     const known = this.#index().get(callback);
     if (!known) return 0;
     const entries = known instanceof Set ? [...known] : [known];
-    for (const entry of entries) this.#deactivate(entry);
+    for (const entry of entries) this.remove(entry);
     return entries.length;
   }
 
   /** Removes every registration. */
   clear(): void {
-    for (const entry of this.#entries()) this.#deactivate(entry);
+    for (const entry of this.entries()) this.remove(entry);
   }
 
-  /** Every active registration: linked in a stack, or taken out by the run under way (to be linked back). */
-  #entries(): Entry[] {
+  /**
+   * Every active registration: linked in a stack, or taken out by the run
+   * under way (to be linked back). Not in run order. An invocation's exit
+   * phase (request.ts) runs these without a run of the registry's own.
+   */
+  entries(): Entry[] {
     const run = this.#run;
     const entries = [...this.#ordinary.nodes(), ...this.#last.nodes(), ...(run ? [...run.kept, ...run.deferred] : [])] as Entry[];
     return entries.filter(isActive);
@@ -321,7 +332,7 @@ export class Registry {
   #index(): Map<ExitCallback, Entry | Set<Entry>> {
     if (!this.#byCallback) {
       const built = new Map<ExitCallback, Entry | Set<Entry>>();
-      for (const entry of this.#entries().sort((a, b) => a.seq - b.seq)) index(built, entry);
+      for (const entry of this.entries().sort((a, b) => a.seq - b.seq)) index(built, entry);
       this.#byCallback = built;
     }
     return this.#byCallback;
@@ -504,13 +515,14 @@ export class Registry {
   #handleTarget(): (this: Entry) => boolean {
     const registry = this;
     const off = function (this: Entry): boolean {
-      return registry.#deactivate(this);
+      return registry.remove(this);
     };
     Object.setPrototypeOf(off, (handlePrototype ??= makeHandlePrototype()));
     return off;
   }
 
-  #deactivate(entry: Entry): boolean {
+  /** Removes one registration; returns whether it was registered (what its handle does). */
+  remove(entry: Entry): boolean {
     if (!isActive(entry)) return false;
     this.#stackOf(entry).remove(entry);
     this.#retire(entry);

@@ -11,11 +11,16 @@
  *   also covers a page being frozen).
  * - `beforeunload`: a browser page is about to be left, where that listener was opted into.
  * - `manual`: {@linkcode Atexit.runHandlers} was called.
+ * - `request`: an invocation that `withExit` (`atexit/request`) wraps has
+ *   produced its response; the callbacks stay registered for the next one.
  */
 export type ExitReason = ServerExitReason | BrowserExitReason;
 
-/** The reasons Node.js, Deno and Bun run the callbacks for. */
-export type ServerExitReason = "natural" | "exit" | "signal" | "exception" | "rejection" | "manual";
+/**
+ * The reasons Node.js, Deno, Bun and the request-scoped runtimes run the
+ * callbacks for (`request` only where `withExit` wraps a handler).
+ */
+export type ServerExitReason = "natural" | "exit" | "signal" | "exception" | "rejection" | "manual" | "request";
 
 /** The reasons a browser page (or a web worker, through `exit()` and `runHandlers()`) runs the callbacks for. */
 export type BrowserExitReason = "hidden" | "pagehide" | "beforeunload" | "exit" | "manual";
@@ -26,8 +31,11 @@ export type BrowserExitReason = "hidden" | "pagehide" | "beforeunload" | "exit" 
  */
 export type ExitSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGBREAK" | "SIGUSR2" | "SIGQUIT";
 
-/** The host a callback runs in. */
-export type RuntimeName = "node" | "deno" | "bun" | "browser" | "worker" | "unknown";
+/**
+ * The host a callback runs in: `worker` is a web worker, `workerd` Cloudflare
+ * Workers' runtime, `edge` Vercel's edge runtime (and what mimics it).
+ */
+export type RuntimeName = "node" | "deno" | "bun" | "browser" | "worker" | "workerd" | "edge" | "unknown";
 
 /** What every {@linkcode ExitEvent} carries, whatever its reason. */
 interface ExitEventBase<R extends ExitReason> {
@@ -53,6 +61,7 @@ interface SignalExitEvent extends ExitEventBase<"signal"> {
   /** The signal being handled. */
   readonly signal: ExitSignal;
   readonly error?: undefined;
+  readonly request?: undefined;
 }
 
 /** The program is crashing on an uncaught error or an unhandled rejection. */
@@ -62,6 +71,25 @@ interface CrashExitEvent<R extends "exception" | "rejection"> extends ExitEventB
   /** The uncaught error, or the rejection's reason (which may be anything, `undefined` too). */
   readonly error: unknown;
   readonly signal?: undefined;
+  readonly request?: undefined;
+}
+
+/** What `event.request` is: the first argument of the handler `withExit` wraps (a `Request`). */
+export interface RequestLike {
+  readonly method: string;
+  readonly url: string;
+}
+
+/** An invocation has produced its response (`withExit` of `atexit/request`). */
+interface RequestExitEvent extends ExitEventBase<"request"> {
+  /**
+   * The request that invocation answered: concurrent invocations each run
+   * the callbacks, and this tells them apart.
+   */
+  readonly request: RequestLike;
+  readonly code?: undefined;
+  readonly signal?: undefined;
+  readonly error?: undefined;
 }
 
 /** Any other exit: a natural end, an explicit exit, a page hidden or left, a manual run. */
@@ -70,12 +98,13 @@ interface PlainExitEvent<R extends ExitReason> extends ExitEventBase<R> {
   readonly code?: number | undefined;
   readonly signal?: undefined;
   readonly error?: undefined;
+  readonly request?: undefined;
 }
 
 /**
  * What a callback is told about the exit it is part of. It narrows by
  * `reason`: a `"signal"` event has `signal` and `code`, an `"exception"` or
- * `"rejection"` one has `error` and `code`. `ExitEvent<R>` is the event for
+ * `"rejection"` one has `error` and `code`, a `"request"` one has `request`. `ExitEvent<R>` is the event for
  * the reasons `R` alone.
  *
  * @example
@@ -91,7 +120,9 @@ export type ExitEvent<R extends ExitReason = ExitReason> = R extends "signal"
   ? SignalExitEvent
   : R extends "exception" | "rejection"
     ? CrashExitEvent<R>
-    : PlainExitEvent<R>;
+    : R extends "request"
+      ? RequestExitEvent
+      : PlainExitEvent<R>;
 
 /**
  * A function to run at exit. It may return a promise; where the exit path allows

@@ -17,7 +17,9 @@ const targets = (value: string | Conditions): string[] =>
 
 describe("entry points", () => {
   test("package.json and deno.json export the same subpaths", () => {
-    const npmPaths = Object.keys(pkg.exports).filter((path) => path !== "./package.json");
+    // The workerd entry imports workerd's built-in "cloudflare:workers", which
+    // JSR cannot resolve: a Worker takes atexit from npm, by its condition.
+    const npmPaths = Object.keys(pkg.exports).filter((path) => path !== "./package.json" && path !== "./adapters/workerd");
     expect(npmPaths.sort()).toEqual(Object.keys(deno.exports).sort());
   });
 
@@ -40,9 +42,9 @@ describe("entry points", () => {
     for (const target of all.filter((file) => file !== "./package.json")) expect(built).toContain(target);
   });
 
-  test("the root lists types first, then deno, bun and browser before node, and default last", () => {
+  test("the root lists types first, then the request-scoped hosts (whose bundlers also set browser, and workerd node), then deno, bun and browser before node, and default last", () => {
     for (const branch of ["import", "require"]) {
-      expect(Object.keys(pkg.exports["."][branch])).toEqual(["types", "deno", "bun", "browser", "node", "default"]);
+      expect(Object.keys(pkg.exports["."][branch])).toEqual(["types", "workerd", "edge-light", "worker", "deno", "bun", "browser", "node", "default"]);
     }
   });
 

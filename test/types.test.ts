@@ -12,6 +12,7 @@ import type {
   ExitSignal,
   RegisterOptions,
   Registration,
+  RequestLike,
   RuntimeName,
   ServerExitReason,
 } from "atexit";
@@ -69,7 +70,7 @@ describe("public types", () => {
   });
 
   test("the reasons and signals", () => {
-    expectTypeOf<ServerExitReason>().toEqualTypeOf<"natural" | "exit" | "signal" | "exception" | "rejection" | "manual">();
+    expectTypeOf<ServerExitReason>().toEqualTypeOf<"natural" | "exit" | "signal" | "exception" | "rejection" | "manual" | "request">();
     expectTypeOf<BrowserExitReason>().toEqualTypeOf<"hidden" | "pagehide" | "beforeunload" | "exit" | "manual">();
     expectTypeOf<ExitReason>().toEqualTypeOf<ServerExitReason | BrowserExitReason>();
     expectTypeOf<ExitSignal>().toEqualTypeOf<"SIGINT" | "SIGTERM" | "SIGHUP" | "SIGBREAK" | "SIGUSR2" | "SIGQUIT">();
@@ -85,7 +86,12 @@ describe("public types", () => {
         expectTypeOf(event.error).toEqualTypeOf<unknown>();
         expectTypeOf(event.code).toEqualTypeOf<number>();
         expectTypeOf(event.signal).toEqualTypeOf<undefined>();
+      } else if (event.reason === "request") {
+        expectTypeOf(event.request).toEqualTypeOf<RequestLike>();
+        expectTypeOf(event.code).toEqualTypeOf<undefined>();
+        expectTypeOf(event.signal).toEqualTypeOf<undefined>();
       } else {
+        expectTypeOf(event.request).toEqualTypeOf<undefined>();
         expectTypeOf(event.reason).toEqualTypeOf<"natural" | "exit" | "manual" | "hidden" | "pagehide" | "beforeunload">();
         expectTypeOf(event.code).toEqualTypeOf<number | undefined>();
         expectTypeOf(event.signal).toEqualTypeOf<undefined>();

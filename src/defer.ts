@@ -1,0 +1,249 @@
+// This module is browser compatible.
+//
+// `defer(promise)`: background work that must finish before the program, or
+// the invocation it was started in, ends. Its own module: a program that never
+// defers carries none of it, and the exit run only calls the hook it leaves.
+
+import type { Trigger } from "./adapter.ts";
+import { getRegistry } from "./global.ts";
+import { type RealmState, realmState } from "./realm.ts";
+import { timeoutError } from "./awaited.ts";
+import { type Entry, type Registry, type Run, type Then, TIMEOUT_PREFIX } from "./registry.ts";
+import { describe, reasonOf } from "./validate.ts";
+
+/** A host's `waitUntil`: keeps the invocation alive until the promise settles. */
+export type WaitUntil = (promise: Promise<unknown>) => void;
+
+/** One call of a handler that `withExit` wraps, as `defer` and its exit phase see it. */
+export interface Invocation {
+  /** Its deferred work, as promises that never reject; each leaves the set as it settles. */
+  readonly deferred: Set<Promise<void>>;
+  /** The host's `waitUntil` for this invocation, where it has one. */
+  readonly waitUntil: WaitUntil | undefined;
+  /** Until its handler's response is produced; work deferred after that goes to `waitUntil`, or to the program. */
+  open: boolean;
+}
+
+/** The part of AsyncLocalStorage that tells which invocation a call belongs to. */
+export interface InvocationContext {
+  getStore(): Invocation | undefined;
+  run<T>(store: Invocation, fn: () => T): T;
+}
+
+type BuiltinModules = { process?: { getBuiltinModule?(id: string): unknown } };
+
+/**
+ * The realm's AsyncLocalStorage for invocations, made once (shared by every
+ * copy of atexit, so one copy's `withExit` is seen by another's `defer`).
+ * Node (from 20.16), Deno, Bun and workerd with Node compatibility have one;
+ * edge-runtime and older Node have none, and then `defer` holds work for every
+ * invocation open at the time (see {@linkcode openInvocations}).
+ */
+export function invocationContext(state: RealmState = realmState()): InvocationContext | undefined {
+  if (state.context === undefined) {
+    let made: InvocationContext | null = null;
+    try {
+      const hooks = (globalThis as BuiltinModules).process?.getBuiltinModule?.("node:async_hooks") as
+        | { AsyncLocalStorage?: new () => InvocationContext }
+        | undefined;
+      if (typeof hooks?.AsyncLocalStorage === "function") made = new hooks.AsyncLocalStorage();
+    } catch {
+      // A host that refuses the module has none to offer.
+    }
+    state.context = made;
+  }
+  return state.context ?? undefined;
+}
+
+/**
+ * The invocations a call made now belongs to: the one AsyncLocalStorage names,
+ * if it is still open; without AsyncLocalStorage, every open one (a task
+ * deferred by one of two interleaved requests then holds back both flushes,
+ * which is late but never lost).
+ */
+function openInvocations(state: RealmState): Invocation[] {
+  const context = invocationContext(state);
+  if (context) {
+    const current = context.getStore();
+    return current?.open ? [current] : [];
+  }
+  return state.invocations ? [...state.invocations] : [];
+}
+
+/** Where a request-scoped platform keeps `waitUntil` for the request under way. */
+const REQUEST_CONTEXTS = ["@vercel/request-context", "@next/request-context"];
+
+type RequestContextHolder = { get?(): { waitUntil?: unknown } | undefined };
+
+/**
+ * The platform's own `waitUntil` for the request under way: Vercel's (and
+ * Netlify's Next runtime's) request context, Supabase's `EdgeRuntime`. Each
+ * is read now, inside the request, since it names that request.
+ */
+export function platformWaitUntil(): WaitUntil | undefined {
+  try {
+    const globals = globalThis as Record<symbol | string, unknown>;
+    for (const key of REQUEST_CONTEXTS) {
+      const context = (globals[Symbol.for(key)] as RequestContextHolder | undefined)?.get?.();
+      const waitUntil = context?.waitUntil;
+      if (typeof waitUntil === "function") return (promise) => void waitUntil.call(context, promise);
+    }
+    const edge = globals.EdgeRuntime as { waitUntil?: unknown } | undefined;
+    const waitUntil = typeof edge === "object" && edge !== null ? edge.waitUntil : undefined;
+    if (typeof waitUntil === "function") return (promise) => void waitUntil.call(edge, promise);
+  } catch {
+    // A hostile or half-made context is no context.
+  }
+  return undefined;
+}
+
+/** Reads `promise.then` once, or says clearly why it cannot be deferred. */
+function thenOfDeferred(promise: unknown): Then {
+  let then: unknown;
+  if ((typeof promise === "object" && promise !== null) || typeof promise === "function") {
+    try {
+      then = (promise as { then?: unknown }).then;
+    } catch (error) {
+      throw new TypeError(`[atexit] defer() could not read the promise's "then": ${reasonOf(error)}`, { cause: error });
+    }
+  }
+  if (typeof then !== "function") throw new TypeError(`[atexit] defer() expects a promise, got ${describe(promise)}`);
+  return then as Then;
+}
+
+/**
+ * `promise` as one that settles with it and never rejects. A rejection is
+ * logged, one `[atexit]` line, as the platforms' `waitUntil` do: handing a
+ * rejecting promise to edge-runtime's `waitUntil` would crash its server, and
+ * on Node an unhandled one would end the process.
+ */
+function settledOf(promise: unknown, then: Then): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const failed = (error: unknown): void => {
+      console.error("[atexit] deferred work failed:", error);
+      resolve();
+    };
+    try {
+      then.call(promise, () => resolve(), failed);
+    } catch (error) {
+      failed(error);
+    }
+  });
+}
+
+/** Adds `work` to `set` until it settles. */
+function hold(set: Set<Promise<void>>, work: Promise<void>): void {
+  set.add(work);
+  void work.then(() => set.delete(work));
+}
+
+/**
+ * `defer` for an entry whose host may have a `waitUntil` of its own
+ * (`cloudflare:workers` on workerd): see {@linkcode defer}.
+ */
+export function deferWith(hostWaitUntil: (() => WaitUntil | undefined) | undefined, promise: PromiseLike<unknown>): void {
+  const work = settledOf(promise, thenOfDeferred(promise));
+  const state = realmState();
+  const invocations = openInvocations(state);
+  if (invocations.length > 0) {
+    // The invocation's exit phase waits for it, inside the host's waitUntil.
+    for (const invocation of invocations) hold(invocation.deferred, work);
+    return;
+  }
+  // Deferred from an exit phase (a callback), or in a request no withExit wraps.
+  const waitUntil = invocationContext(state)?.getStore()?.waitUntil ?? hostWaitUntil?.() ?? platformWaitUntil();
+  if (waitUntil) {
+    try {
+      return waitUntil(work);
+    } catch {
+      // No request under way after all (workerd's own waitUntil throws then): the program holds it.
+    }
+  }
+  holdForProgram(work);
+}
+
+/** Holds `work` for the program: its awaited exit paths wait for it before the callbacks. */
+export function holdForProgram(work: Promise<void>): void {
+  const state = realmState();
+  hold((state.deferred ??= new Set()), work);
+  // Whichever copy made the registry, this version's awaited run calls the hook first.
+  getRegistry().beforeRun ??= awaitDeferred;
+}
+
+/**
+ * Keeps `promise` alive until it settles: inside a request that `withExit`
+ * wraps, that request's exit phase waits for it before the callbacks, inside
+ * the runtime's `waitUntil`; in a request on Cloudflare Workers, Vercel,
+ * Netlify or Supabase, it goes to that platform's `waitUntil`; elsewhere
+ * (Node.js, Deno, Bun, a page), the program's awaited exit paths wait for it
+ * before the callbacks. It is awaited like one callback: within the
+ * configured `timeout` and the run's `totalTimeout`. A rejection is logged,
+ * one `[atexit]` line, and fails nothing.
+ *
+ * @param promise The background work (any thenable).
+ * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
+ *
+ * @example
+ * ```ts
+ * import { defer, register } from "atexit";
+ *
+ * const sent: string[] = [];
+ * register(() => void sent.push("flushed"), { last: true });
+ * defer(new Promise<void>((resolve) => setTimeout(() => (sent.push("uploaded"), resolve()), 10)));
+ * ```
+ */
+export function defer(promise: PromiseLike<unknown>): void {
+  deferWith(undefined, promise);
+}
+
+// setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Waits for every promise in `work`, and for what is deferred into it
+ * meanwhile, for at most `ms`; returns whether it all settled.
+ */
+export async function settleWithin(work: Set<Promise<void>>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) => {
+    if (ms < MAX_TIMER_MS) timer = setTimeout(resolve, Math.max(0, ms), false);
+  });
+  try {
+    while (work.size > 0) {
+      if ((await Promise.race([Promise.all(work), expired])) === false) return false;
+    }
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How reports name deferred work that did not settle in time. */
+const DEFERRED: Entry = { options: { name: "deferred work" } } as Entry;
+
+/**
+ * Awaits `work` like one callback of `run`: within the `timeout` and what is
+ * left of the `totalTimeout`. Work still pending then is reported (a
+ * `TimeoutError`, named "deferred work") and the callbacks run anyway.
+ */
+export async function awaitWork(
+  registry: Pick<Registry, "config" | "event" | "report">,
+  work: Set<Promise<void>>,
+  run: Run,
+  trigger: Trigger,
+): Promise<void> {
+  if (work.size === 0) return;
+  const { config } = registry;
+  const ms = Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now());
+  if (await settleWithin(work, ms)) return;
+  const error = timeoutError(`${TIMEOUT_PREFIX}"deferred work" did not finish within ${Math.max(0, Math.round(ms))} ms`);
+  const deadline = new AbortController();
+  deadline.abort(error);
+  registry.report(error, registry.event(trigger, true, () => deadline.signal, run), run, DEFERRED);
+}
+
+/** The exit run's first step (see `beforeRun` in registry.ts): the program's deferred work. */
+function awaitDeferred(this: Pick<Registry, "config" | "event" | "report">, run: Run, trigger: Trigger): Promise<void> | undefined {
+  const work = realmState().deferred;
+  return work && work.size > 0 ? awaitWork(this, work, run, trigger) : undefined;
+}

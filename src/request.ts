@@ -1,0 +1,220 @@
+// This module is browser compatible.
+/**
+ * `atexit/request`: on request-scoped runtimes (Cloudflare Workers, Vercel and
+ * Netlify functions, edge runtimes, and any fetch-style server), an
+ * invocation's end is an exit phase, as a hidden page is: once the handler
+ * has produced its response, that invocation's deferred work settles, then
+ * the registered callbacks run, last in first out, `last` ones after,
+ * awaited within their time limits, inside the runtime's `waitUntil` where
+ * it has one. They stay registered for the next invocation (`once` ones
+ * excepted).
+ *
+ * @example
+ * ```ts
+ * import { register } from "atexit";
+ * import { withExit } from "atexit/request";
+ *
+ * register((event) => {
+ *   if (event.reason === "request") console.log(`flushing after ${event.request.url}`);
+ * }, { last: true });
+ *
+ * const handler = withExit((request: Request) => new Response(`hello ${request.url}`));
+ * await handler(new Request("http://127.0.0.1/"));
+ * ```
+ *
+ * @module
+ */
+
+import type { Trigger } from "./adapter.ts";
+import { callEach, type CallProtocol } from "./awaited.ts";
+import { awaitWork, holdForProgram, invocationContext, type Invocation, platformWaitUntil, type WaitUntil } from "./defer.ts";
+import { detectHost } from "./detect.ts";
+import { getRegistry } from "./global.ts";
+import { realmState } from "./realm.ts";
+import { type Entry, type Registry, type Run, thenOf } from "./registry.ts";
+import type { ExitEvent, RequestLike } from "./types.ts";
+import { describe } from "./validate.ts";
+
+/**
+ * A fetch-style handler: a Request first, then whatever the runtime passes
+ * (a Workers `env` and `ctx`, a Vercel or Netlify `context`, `Deno.serve`'s
+ * `info`, `Bun.serve`'s server), returning a Response or a promise of one.
+ */
+export type FetchHandler = (request: never, ...rest: never[]) => unknown;
+
+type WaitUntilHolder = { waitUntil?: unknown };
+
+/** The first of the handler's other arguments with a `waitUntil` (a Workers `ctx`, a Vercel or Netlify `context`). */
+function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
+  for (const arg of args) {
+    if ((typeof arg !== "object" && typeof arg !== "function") || arg === null) continue;
+    try {
+      const waitUntil = (arg as WaitUntilHolder).waitUntil;
+      if (typeof waitUntil === "function") return (promise) => void waitUntil.call(arg, promise);
+    } catch {
+      // An `env` Proxy that throws on unknown keys holds no waitUntil.
+    }
+  }
+  return undefined;
+}
+
+/** A run record for one exit phase: the registry's event and report need one, but it is never the registry's run. */
+function phaseRun(code: number | undefined): Run {
+  return {
+    startedAt: Date.now(),
+    firstSeq: Number.POSITIVE_INFINITY,
+    code,
+    ran: [],
+    ranSet: undefined,
+    deferred: [],
+    keep: true,
+    holdListeners: false,
+    kept: [],
+    exitRequested: false,
+    failed: false,
+    exitCode: undefined,
+    promise: undefined,
+  };
+}
+
+/** The registry's event, with the request the invocation answered. */
+function requestProtocol(registry: Registry, request: unknown): CallProtocol {
+  return {
+    config: registry.config,
+    event: (trigger, awaited, deadline, run) => {
+      const event = registry.event(trigger, awaited, deadline, run);
+      Object.defineProperty(event, "request", { value: request, enumerable: true });
+      return event;
+    },
+    report: (error, event, run, entry) => registry.report(error, event, run, entry),
+    settle: (result, entry, event, run) => registry.settle(result, entry, event, run),
+  };
+}
+
+/** The callbacks in run order: ordinary ones LIFO, then `last` ones LIFO. */
+function inRunOrder(entries: Entry[]): Entry[] {
+  const latestFirst = entries.sort((a, b) => b.seq - a.seq);
+  return [...latestFirst.filter((entry) => !entry.options.last), ...latestFirst.filter((entry) => entry.options.last)];
+}
+
+/**
+ * One invocation's exit phase: after the response has left the handler, its
+ * deferred work settles, then the callbacks run, awaited, and stay registered.
+ */
+async function exitPhase(invocation: Invocation, request: unknown, runtime: ExitEvent["runtime"]): Promise<void> {
+  // The response first: the handler's caller sends it in this turn.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const registry = getRegistry();
+  const trigger: Trigger = { reason: "request", runtime, final: false };
+  const run = phaseRun(undefined);
+  // A registry made by atexit 0.1.0 has no events or reports to lend, and can
+  // only run the callbacks synchronously, keeping them.
+  if (!registry.runsEpisodes) return void registry.runNow(trigger, true);
+  const protocol = requestProtocol(registry, request);
+  await awaitWork(protocol, invocation.deferred, run, trigger);
+  const order = inRunOrder(registry.entries());
+  let next = 0;
+  await callEach(protocol, run, trigger, () => {
+    for (let entry = order[next++]; entry; entry = order[next++]) {
+      // Skipped if removed since the phase began (by an earlier callback, or by another phase as a `once`).
+      if (entry.seq < 0) continue;
+      if (entry.options.once) registry.remove(entry);
+      return entry;
+    }
+    return undefined;
+  });
+}
+
+/** {@linkcode exitPhase}, which never rejects: a host's waitUntil may crash on a rejection (edge-runtime does). */
+async function safely(phase: () => Promise<void>): Promise<void> {
+  try {
+    await phase();
+  } catch (error) {
+    console.error("[atexit] an exit phase failed:", error);
+  }
+}
+
+/**
+ * Wraps a fetch-style handler so that each of its invocations ends with an
+ * exit phase: once the handler has produced its response (or thrown), the
+ * work `defer` was given during the invocation settles, then the registered
+ * callbacks run, last in first out, `last` ones after, awaited within their
+ * `timeout` and the `totalTimeout`, with `reason: "request"`, `final: false`
+ * and `event.request` (concurrent invocations each run them, and that tells
+ * them apart). Callbacks stay registered for the next invocation, `once`
+ * ones excepted. The response is never delayed: the phase runs inside the
+ * runtime's `waitUntil` (a Workers `ctx`, a Vercel or Netlify `context`, or
+ * the platform's own), or, on a process runtime (Node.js, Deno, Bun), as
+ * work the program's exit waits for, as `defer` does.
+ *
+ * @param handler The handler: Workers' `fetch(request, env, ctx)`, Vercel's
+ *   `(request, context)`, `Deno.serve`'s, `Bun.serve`'s `fetch`, Hono's `app.fetch`.
+ * @returns A handler of the same type, to serve in its place.
+ * @throws {TypeError} If `handler` is not a function.
+ *
+ * @example
+ * ```ts
+ * import { defer, register } from "atexit";
+ * import { withExit } from "atexit/request";
+ *
+ * const sent: string[] = [];
+ * register((event) => void sent.push(`flush after ${event.reason}`), { last: true });
+ * const handler = withExit((request: Request) => {
+ *   defer(new Promise((resolve) => setTimeout(resolve, 20)));
+ *   return new Response(request.method);
+ * });
+ * await handler(new Request("http://127.0.0.1/"));
+ * ```
+ */
+export function withExit<H extends FetchHandler>(handler: H): H {
+  if (typeof handler !== "function") throw new TypeError(`[atexit] withExit() expects a function, got ${describe(handler)}`);
+  return function (this: unknown, request: unknown, ...rest: unknown[]): unknown {
+    const state = realmState();
+    const context = invocationContext(state);
+    const invocation: Invocation = { deferred: new Set(), waitUntil: waitUntilOf(rest) ?? platformWaitUntil(), open: true };
+    const invocations = context ? undefined : (state.invocations ??= new Set());
+    invocations?.add(invocation);
+    const call = (): unknown => (handler as unknown as (this: unknown, ...args: unknown[]) => unknown).call(this, request, ...rest);
+    const close = (): void => {
+      invocation.open = false;
+      invocations?.delete(invocation);
+      const phase = (): Promise<void> => safely(() => exitPhase(invocation, request, detectHost()));
+      // Inside the invocation's context, so a callback that defers reaches its waitUntil.
+      const ending = context ? context.run(invocation, phase) : phase();
+      if (invocation.waitUntil) invocation.waitUntil(ending);
+      // On a process runtime, the program's exit waits for a phase under way.
+      else holdForProgram(ending);
+    };
+    let response: unknown;
+    try {
+      response = context ? context.run(invocation, call) : call();
+    } catch (error) {
+      close();
+      throw error;
+    }
+    let then: unknown;
+    try {
+      then = thenOf(response);
+    } catch (error) {
+      // The handler's own hostile result: its invocation still ends.
+      close();
+      throw error;
+    }
+    if (!then) {
+      close();
+      return response;
+    }
+    return Promise.resolve(response).then(
+      (value) => {
+        close();
+        return value;
+      },
+      (error: unknown) => {
+        close();
+        throw error;
+      },
+    );
+  } as unknown as H;
+}
+
+export type { RequestLike };

@@ -1,0 +1,201 @@
+// `defer(promise)` in a program (no invocation, no platform waitUntil): the
+// awaited exit paths wait for the deferred work before the callbacks, within
+// the callback `timeout` and the run's `totalTimeout`; a rejection is logged
+// and fails nothing; bad input is refused at the call site.
+import { afterEach, describe, expect, test, vi } from "vitest";
+import { createApi } from "../../src/api.ts";
+import { defer, platformWaitUntil } from "../../src/defer.ts";
+import { getRegistry } from "../../src/global.ts";
+import { realmState } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/registry.ts";
+
+const api = createApi(() => ({ runtime: "unknown" }));
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+afterEach(() => {
+  api.clear();
+  api.configure({ ...defaultConfig });
+  realmState().deferred?.clear();
+  vi.restoreAllMocks();
+});
+
+describe("defer() in a program", () => {
+  test("runHandlers() waits for deferred work, then runs the callbacks LIFO, last ones after", async () => {
+    const seen: string[] = [];
+    api.register(() => void seen.push("last"), { last: true });
+    api.register(() => void seen.push("first"));
+    defer(sleep(40).then(() => seen.push("deferred")));
+    await api.runHandlers();
+    expect(seen).toEqual(["deferred", "first", "last"]);
+  });
+
+  test("work deferred while deferred work runs is waited for too", async () => {
+    const seen: string[] = [];
+    api.register(() => void seen.push("callback"));
+    defer(
+      sleep(10).then(() => {
+        defer(sleep(30).then(() => seen.push("inner")));
+        seen.push("outer");
+      }),
+    );
+    await api.runHandlers();
+    expect(seen).toEqual(["outer", "inner", "callback"]);
+  });
+
+  test("settled work leaves the set: a later run does not wait for it", async () => {
+    defer(Promise.resolve());
+    await sleep(0);
+    expect(realmState().deferred?.size).toBe(0);
+  });
+
+  test("work that outlives the callback timeout is reported as a timeout, and the callbacks still run", async () => {
+    const onError = vi.fn();
+    api.configure({ timeout: 50, onError });
+    const seen: string[] = [];
+    api.register(() => void seen.push("callback"));
+    defer(new Promise(() => {}));
+    const started = Date.now();
+    await api.runHandlers();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(seen).toEqual(["callback"]);
+    expect(onError).toHaveBeenCalledTimes(1);
+    const [error, event, name] = onError.mock.calls[0]!;
+    expect(name).toBe("deferred work");
+    expect((error as Error).name).toBe("TimeoutError");
+    expect((error as Error).message).toBe('exit callback "deferred work" did not finish within 50 ms');
+    expect(event.reason).toBe("manual");
+    expect(event.deadline.aborted).toBe(true);
+  });
+
+  test("the total deadline bounds deferred work too, and errorExitCode sees the failure", async () => {
+    const onError = vi.fn();
+    api.configure({ timeout: 5000, totalTimeout: 60, onError });
+    defer(new Promise(() => {}));
+    api.register(() => {});
+    const started = Date.now();
+    await api.runHandlers();
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(onError.mock.calls[0]![0].message).toMatch(/"deferred work" did not finish within (5\d|60) ms/);
+  });
+
+  test("a rejection is logged as one [atexit] line, fails nothing, and the run goes on", async () => {
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    const onError = vi.fn();
+    api.configure({ onError });
+    const seen: string[] = [];
+    api.register(() => void seen.push("callback"));
+    const boom = new Error("upload failed");
+    defer(Promise.reject(boom));
+    await api.runHandlers();
+    expect(seen).toEqual(["callback"]);
+    expect(onError).not.toHaveBeenCalled();
+    expect(printed).toHaveBeenCalledWith("[atexit] deferred work failed:", boom);
+  });
+
+  test("a thenable whose then throws counts as rejected work, not as bad input", async () => {
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    const boom = new Error("then threw");
+    expect(() =>
+      defer({
+        then() {
+          throw boom;
+        },
+      }),
+    ).not.toThrow();
+    await sleep(0);
+    expect(printed).toHaveBeenCalledWith("[atexit] deferred work failed:", boom);
+  });
+
+  test("bad input is refused with an [atexit] TypeError, and nothing is held", () => {
+    for (const value of [undefined, null, 42, "soon", {}, [], () => {}, { then: 1 }]) {
+      expect(() => defer(value as never)).toThrow(new RegExp(`^\\[atexit\\] defer\\(\\) expects a promise, got `));
+    }
+    const hostile = Object.defineProperty({}, "then", {
+      get() {
+        throw new Error("no then for you");
+      },
+    });
+    expect(() => defer(hostile as never)).toThrow('[atexit] defer() could not read the promise\'s "then": no then for you');
+    const { proxy, revoke } = Proxy.revocable({}, {});
+    revoke();
+    expect(() => defer(proxy as never)).toThrow(TypeError);
+    expect(realmState().deferred?.size ?? 0).toBe(0);
+  });
+
+  test("a deferred promise does not keep the callbacks from being awaited after it", async () => {
+    const seen: string[] = [];
+    api.register(async () => {
+      await sleep(20);
+      seen.push("slow callback");
+    });
+    defer(sleep(20).then(() => seen.push("deferred")));
+    await api.runHandlers();
+    expect(seen).toEqual(["deferred", "slow callback"]);
+  });
+
+  test("the hook is left on the realm's registry once, by the first defer", () => {
+    defer(Promise.resolve());
+    const hook = getRegistry().beforeRun;
+    expect(typeof hook).toBe("function");
+    defer(Promise.resolve());
+    expect(getRegistry().beforeRun).toBe(hook);
+  });
+});
+
+describe("a platform's waitUntil", () => {
+  const vercel = Symbol.for("@vercel/request-context");
+  const holder = globalThis as Record<symbol | string, unknown>;
+
+  afterEach(() => {
+    delete holder[vercel];
+    delete holder.EdgeRuntime;
+  });
+
+  test("inside a Vercel request, defer() hands the work to that request's waitUntil", async () => {
+    const handed: Promise<unknown>[] = [];
+    holder[vercel] = { get: () => ({ waitUntil: (promise: Promise<unknown>) => handed.push(promise) }) };
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    defer(Promise.reject(new Error("lost upload")));
+    expect(handed).toHaveLength(1);
+    // What the platform gets never rejects (edge-runtime's server would crash).
+    await expect(handed[0]).resolves.toBeUndefined();
+    expect(printed).toHaveBeenCalledTimes(1);
+    expect(realmState().deferred?.size ?? 0).toBe(0);
+  });
+
+  test("outside a request (the context gives nothing) the program holds it", () => {
+    holder[vercel] = { get: () => undefined };
+    defer(new Promise(() => {}));
+    expect(realmState().deferred?.size).toBe(1);
+  });
+
+  test("Supabase's EdgeRuntime.waitUntil is used; Vercel's string EdgeRuntime is not a waitUntil", () => {
+    const handed: unknown[] = [];
+    holder.EdgeRuntime = "edge-runtime";
+    expect(platformWaitUntil()).toBeUndefined();
+    holder.EdgeRuntime = { waitUntil: (promise: unknown) => handed.push(promise) };
+    defer(Promise.resolve());
+    expect(handed).toHaveLength(1);
+  });
+
+  test("a hostile request context is no context", () => {
+    holder[vercel] = {
+      get() {
+        throw new Error("not in a request");
+      },
+    };
+    expect(platformWaitUntil()).toBeUndefined();
+  });
+
+  test("a waitUntil that throws (no request under way) leaves the work to the program", () => {
+    holder[vercel] = {
+      get: () => ({
+        waitUntil() {
+          throw new Error("no request");
+        },
+      }),
+    };
+    defer(new Promise(() => {}));
+    expect(realmState().deferred?.size).toBe(1);
+  });
+});
