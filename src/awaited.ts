@@ -41,10 +41,24 @@ export function runAwaited(registry: RunProtocol, trigger: Trigger, holdListener
   const run = registry.begin(trigger, false, holdListeners);
   run.promise = (async () => {
     try {
-      // Also lets `run.promise` be set before the first callback starts, so a
-      // call made from it joins. Work `defer` holds settles first.
+      // Lets `run.promise` be set before the first callback starts, so a call
+      // made from it joins; and the work `defer` holds settles first.
       await registry.beforeRun?.(run, trigger);
-      await callEach(registry, run, trigger, () => registry.next(run));
+      const { config } = registry;
+      const endsAt = run.startedAt + config.totalTimeout;
+      let overdue: AbortController | undefined;
+      for (let entry = registry.next(run); entry; entry = registry.next(run)) {
+        const left = endsAt - now();
+        if (left > 0) {
+          const pending = callAwaited(registry, entry, run, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
+          if (pending) await pending;
+        } else {
+          overdue ??= new AbortController();
+          if (!overdue.signal.aborted) overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
+          const { signal } = overdue;
+          callOverdue(registry, entry, run, trigger, () => signal);
+        }
+      }
     } finally {
       registry.end(run);
     }
@@ -53,34 +67,8 @@ export function runAwaited(registry: RunProtocol, trigger: Trigger, holdListener
   return run.promise;
 }
 
-/** What {@linkcode callEach} needs of a registry: events, reports, and settling what it cannot wait for. */
-export type CallProtocol = Pick<RunProtocol, "config" | "event" | "report" | "settle">;
-
-/**
- * Calls the callbacks `take` gives, one after another, awaiting each within
- * its timeout and all of them within `totalTimeout` from the run's start:
- * an exit run's (above) or an invocation's exit phase (request.ts).
- */
-export async function callEach(registry: CallProtocol, run: Run, trigger: Trigger, take: () => Entry | undefined): Promise<void> {
-  const { config } = registry;
-  const endsAt = run.startedAt + config.totalTimeout;
-  let overdue: AbortController | undefined;
-  for (let entry = take(); entry; entry = take()) {
-    const left = endsAt - now();
-    if (left > 0) {
-      const pending = callAwaited(registry, entry, run, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
-      if (pending) await pending;
-    } else {
-      overdue ??= new AbortController();
-      if (!overdue.signal.aborted) overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
-      const { signal } = overdue;
-      callOverdue(registry, entry, run, trigger, () => signal);
-    }
-  }
-}
-
 /** A callback reached after the total deadline: called, not awaited, its deadline already aborted. */
-function callOverdue(registry: CallProtocol, entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
+function callOverdue(registry: RunProtocol, entry: Entry, run: Run, trigger: Trigger, deadline: () => AbortSignal): void {
   const event = registry.event(trigger, false, deadline, run);
   let result: unknown;
   try {
@@ -92,7 +80,7 @@ function callOverdue(registry: CallProtocol, entry: Entry, run: Run, trigger: Tr
 }
 
 /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
-function callAwaited(registry: CallProtocol, entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> | undefined {
+function callAwaited(registry: RunProtocol, entry: Entry, run: Run, trigger: Trigger, ms: number): Promise<void> | undefined {
   let controller: AbortController | undefined;
   let expired: unknown;
   const deadline = (): AbortSignal => {

@@ -242,8 +242,8 @@ export async function awaitWork(
   registry.report(error, registry.event(trigger, true, () => deadline.signal, run), run, DEFERRED);
 }
 
-/** The exit run's first step (see `beforeRun` in registry.ts): the program's deferred work. */
-function awaitDeferred(this: Pick<Registry, "config" | "event" | "report">, run: Run, trigger: Trigger): Promise<void> | undefined {
+/** The exit run's first step (`beforeRun` in registry.ts): the program's deferred work. */
+function awaitDeferred(run: Run, trigger: Trigger): Promise<void> | undefined {
   const work = realmState().deferred;
-  return work && work.size > 0 ? awaitWork(this, work, run, trigger) : undefined;
+  return work && work.size > 0 ? awaitWork(getRegistry(), work, run, trigger) : undefined;
 }

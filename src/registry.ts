@@ -243,7 +243,7 @@ export class Registry {
    * whichever copy: the program's deferred work settles before the callbacks.
    * Declared, not initialized: a registry that nothing defers on carries nothing.
    */
-  declare beforeRun: ((this: Pick<Registry, "config" | "event" | "report">, run: Run, trigger: Trigger) => Promise<void> | undefined) | undefined;
+  declare beforeRun: ((run: Run, trigger: Trigger) => Promise<void> | undefined) | undefined;
 
   /** How many registrations there are. */
   get size(): number {
@@ -272,7 +272,7 @@ export class Registry {
       try {
         // Like addEventListener: an already aborted signal registers nothing.
         if (signal.aborted) return registration;
-        const onAbort = (): void => void this.remove(entry);
+        const onAbort = (): void => void this.#deactivate(entry);
         signal.addEventListener("abort", onAbort, { once: true });
         (this.#aborts ??= new Map()).set(entry, () => signal.removeEventListener("abort", onAbort));
       } catch (error) {
@@ -291,7 +291,7 @@ export class Registry {
       } catch (error) {
         // A registration that returns is fully installed; one that throws leaves no trace.
         this.#hooked = undefined;
-        this.remove(entry);
+        this.#deactivate(entry);
         try {
           adapter.uninstall?.();
         } catch {
@@ -308,21 +308,17 @@ export class Registry {
     const known = this.#index().get(callback);
     if (!known) return 0;
     const entries = known instanceof Set ? [...known] : [known];
-    for (const entry of entries) this.remove(entry);
+    for (const entry of entries) this.#deactivate(entry);
     return entries.length;
   }
 
   /** Removes every registration. */
   clear(): void {
-    for (const entry of this.entries()) this.remove(entry);
+    for (const entry of this.#entries()) this.#deactivate(entry);
   }
 
-  /**
-   * Every active registration: linked in a stack, or taken out by the run
-   * under way (to be linked back). Not in run order. An invocation's exit
-   * phase (request.ts) runs these without a run of the registry's own.
-   */
-  entries(): Entry[] {
+  /** Every active registration: linked in a stack, or taken out by the run under way (to be linked back). */
+  #entries(): Entry[] {
     const run = this.#run;
     const entries = [...this.#ordinary.nodes(), ...this.#last.nodes(), ...(run ? [...run.kept, ...run.deferred] : [])] as Entry[];
     return entries.filter(isActive);
@@ -332,7 +328,7 @@ export class Registry {
   #index(): Map<ExitCallback, Entry | Set<Entry>> {
     if (!this.#byCallback) {
       const built = new Map<ExitCallback, Entry | Set<Entry>>();
-      for (const entry of this.entries().sort((a, b) => a.seq - b.seq)) index(built, entry);
+      for (const entry of this.#entries().sort((a, b) => a.seq - b.seq)) index(built, entry);
       this.#byCallback = built;
     }
     return this.#byCallback;
@@ -515,14 +511,13 @@ export class Registry {
   #handleTarget(): (this: Entry) => boolean {
     const registry = this;
     const off = function (this: Entry): boolean {
-      return registry.remove(this);
+      return registry.#deactivate(this);
     };
     Object.setPrototypeOf(off, (handlePrototype ??= makeHandlePrototype()));
     return off;
   }
 
-  /** Removes one registration; returns whether it was registered (what its handle does). */
-  remove(entry: Entry): boolean {
+  #deactivate(entry: Entry): boolean {
     if (!isActive(entry)) return false;
     this.#stackOf(entry).remove(entry);
     this.#retire(entry);

@@ -25,8 +25,8 @@
  * @module
  */
 
-import type { Trigger } from "./adapter.ts";
-import { callEach, type CallProtocol } from "./awaited.ts";
+import type { RunProtocol, Trigger } from "./adapter.ts";
+import { runAwaited } from "./awaited.ts";
 import { awaitWork, holdForProgram, invocationContext, type Invocation, platformWaitUntil, type WaitUntil } from "./defer.ts";
 import { detectHost } from "./detect.ts";
 import { getRegistry } from "./global.ts";
@@ -58,12 +58,12 @@ function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
   return undefined;
 }
 
-/** A run record for one exit phase: the registry's event and report need one, but it is never the registry's run. */
-function phaseRun(code: number | undefined): Run {
+/** A run record for one exit phase: the registry's events and reports need one, but it is never the registry's own run. */
+function phaseRun(): Run {
   return {
     startedAt: Date.now(),
     firstSeq: Number.POSITIVE_INFINITY,
-    code,
+    code: undefined,
     ran: [],
     ranSet: undefined,
     deferred: [],
@@ -77,24 +77,64 @@ function phaseRun(code: number | undefined): Run {
   };
 }
 
-/** The registry's event, with the request the invocation answered. */
-function requestProtocol(registry: Registry, request: unknown): CallProtocol {
-  return {
+/**
+ * The callbacks one phase runs, in run order (ordinary ones LIFO, then
+ * `last` ones), taken in one synchronous keep-mode run of the registry: the
+ * others stay registered, `once` ones are taken out now (no other phase will
+ * run them). None while the program's own exit run is under way: that run
+ * has them.
+ */
+function takeCallbacks(registry: Registry, trigger: Trigger): Entry[] {
+  const taken: Entry[] = [];
+  if (registry.current) return taken;
+  const run = registry.begin(trigger, true);
+  try {
+    for (let entry = registry.next(run); entry; entry = registry.next(run)) taken.push(entry);
+  } finally {
+    registry.end(run);
+  }
+  return taken;
+}
+
+/**
+ * One invocation's exit phase, as a registry for the awaited run
+ * (awaited.ts): its first step is the invocation's deferred work, its
+ * callbacks are those taken when it began (a callback unregistered since is
+ * skipped), its events carry the request, and it is never the registry's run,
+ * so concurrent phases, and the program's own exit, go on beside it.
+ */
+function phase(registry: Registry, invocation: Invocation, request: unknown, trigger: Trigger): RunProtocol {
+  // Taken once the deferred work has settled: what registered meanwhile runs too.
+  let callbacks: Entry[] | undefined;
+  const run = phaseRun();
+  let next = 0;
+  const protocol: RunProtocol = {
+    runsEpisodes: true,
+    current: undefined,
     config: registry.config,
-    event: (trigger, awaited, deadline, run) => {
-      const event = registry.event(trigger, awaited, deadline, run);
+    awaitedRun: undefined,
+    runAwaited: (again) => runAwaited(protocol, again),
+    begin: () => run,
+    next: () => {
+      callbacks ??= takeCallbacks(registry, trigger);
+      for (let entry = callbacks[next++]; entry; entry = callbacks[next++]) {
+        // A `once` one was retired as it was taken; any other must still be registered.
+        if (entry.options.once || entry.seq >= 0) return entry;
+      }
+      return undefined;
+    },
+    end: () => {},
+    result: (ended) => registry.result(ended),
+    beforeRun: () => awaitWork(protocol, invocation.deferred, run, trigger),
+    event: (eventTrigger, awaited, deadline, eventRun) => {
+      const event = registry.event(eventTrigger, awaited, deadline, eventRun);
       Object.defineProperty(event, "request", { value: request, enumerable: true });
       return event;
     },
-    report: (error, event, run, entry) => registry.report(error, event, run, entry),
-    settle: (result, entry, event, run) => registry.settle(result, entry, event, run),
+    report: (error, event, reportRun, entry) => registry.report(error, event, reportRun, entry),
+    settle: (result, entry, event, settleRun) => registry.settle(result, entry, event, settleRun),
   };
-}
-
-/** The callbacks in run order: ordinary ones LIFO, then `last` ones LIFO. */
-function inRunOrder(entries: Entry[]): Entry[] {
-  const latestFirst = entries.sort((a, b) => b.seq - a.seq);
-  return [...latestFirst.filter((entry) => !entry.options.last), ...latestFirst.filter((entry) => entry.options.last)];
+  return protocol;
 }
 
 /**
@@ -106,23 +146,10 @@ async function exitPhase(invocation: Invocation, request: unknown, runtime: Exit
   await new Promise((resolve) => setTimeout(resolve, 0));
   const registry = getRegistry();
   const trigger: Trigger = { reason: "request", runtime, final: false };
-  const run = phaseRun(undefined);
-  // A registry made by atexit 0.1.0 has no events or reports to lend, and can
-  // only run the callbacks synchronously, keeping them.
+  // A registry made by atexit 0.1.0 has no run protocol to lend: it can only
+  // run the callbacks synchronously, keeping them (its deferred work is not waited for).
   if (!registry.runsEpisodes) return void registry.runNow(trigger, true);
-  const protocol = requestProtocol(registry, request);
-  await awaitWork(protocol, invocation.deferred, run, trigger);
-  const order = inRunOrder(registry.entries());
-  let next = 0;
-  await callEach(protocol, run, trigger, () => {
-    for (let entry = order[next++]; entry; entry = order[next++]) {
-      // Skipped if removed since the phase began (by an earlier callback, or by another phase as a `once`).
-      if (entry.seq < 0) continue;
-      if (entry.options.once) registry.remove(entry);
-      return entry;
-    }
-    return undefined;
-  });
+  await runAwaited(phase(registry, invocation, request, trigger), trigger);
 }
 
 /** {@linkcode exitPhase}, which never rejects: a host's waitUntil may crash on a rejection (edge-runtime does). */

@@ -197,9 +197,21 @@ function suite(withStorage: boolean): void {
       seen.push(event.reason);
     });
     await withExit((_: Request) => new Response("ok"))(request("/p"));
-    // The phase is under way (it waits a turn, then for its callback): exit's run waits for it first.
+    // Let the phase begin its callback, then exit: the exit's run waits for the phase first.
+    await sleep(10);
     await api.runHandlers();
     expect(seen).toEqual(["request", "manual"]);
+  });
+
+  test("an exit that comes before the phase took its callbacks waits for the request's deferred work, then runs them once", async () => {
+    const seen: string[] = [];
+    api.register((event) => void seen.push(event.reason));
+    await withExit((_: Request) => {
+      defer(sleep(30).then(() => seen.push("deferred")));
+      return new Response("ok");
+    })(request("/q"));
+    await api.runHandlers();
+    expect(seen).toEqual(["deferred", "manual"]);
   });
 
   test(`work deferred by a callback during the phase goes to ${withStorage ? "that invocation's waitUntil" : "the program (no way to tell the invocation)"}`, async () => {
