@@ -15,7 +15,7 @@ type Sink = { flush(): unknown };
  * `flush()` promise settles once the pipe has taken everything. Found by
  * shape, so a Bun without it falls back to Node's wait.
  */
-export function flushBunStdio(proc: ProcessLike, limitMs: number): Promise<void> {
+export function flushBunStdio(proc: ProcessLike, limitMs: number): Promise<unknown> {
   const pending: Promise<void>[] = [];
   for (const stream of [proc.stdout, proc.stderr]) {
     if (!stream) continue;

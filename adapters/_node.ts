@@ -24,7 +24,7 @@ export interface ProcessWiring {
 /** Where a runtime's `process` differs from Node's. */
 export interface ProcessQuirks {
   readonly runtime: "node" | "bun";
-  flush(proc: ProcessLike): Promise<void>;
+  flush(proc: ProcessLike): Promise<unknown>;
   /** What the runtime prints for an uncaught error it handles itself. */
   printCrash(error: unknown): void;
   /** Called when the event loop is empty, in place of starting the natural end at once. */

@@ -52,11 +52,11 @@ export function currentExitCode(proc: ProcessLike): number {
 export const STDIO_FLUSH_LIMIT_MS = 2000;
 
 /** Resolves when every one of `pending` has, or after `limitMs`, whichever comes first. */
-export function within(pending: Promise<void>[], limitMs: number): Promise<void> {
+export function within(pending: Promise<unknown>[], limitMs: number): Promise<unknown> {
   if (pending.length === 0) return Promise.resolve();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
-  return Promise.race([Promise.all(pending).then(() => {}), limit]).finally(() => clearTimeout(timer));
+  const limit = new Promise((resolve) => (timer = setTimeout(resolve, limitMs)));
+  return Promise.race([Promise.all(pending), limit]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -64,7 +64,7 @@ export function within(pending: Promise<void>[], limitMs: number): Promise<void>
  * `limitMs`. A forced end (`process.exit`, a re-raised signal) drops writes
  * still queued for a pipe, which cuts large output read by a slow parent.
  */
-export function flushStdio(proc: ProcessLike, limitMs: number): Promise<void> {
+export function flushStdio(proc: ProcessLike, limitMs: number): Promise<unknown> {
   const streams = [proc.stdout, proc.stderr].filter((stream) => stream && (stream.writableLength ?? 0) > 0);
   return within(
     streams.map((stream) => new Promise<void>((resolve) => stream!.write("", resolve))),

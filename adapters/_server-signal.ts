@@ -48,7 +48,7 @@ export function signalHandler(registry: AdapterRegistry, host: SignalHost, runti
   // The signal that began the run, and when it came.
   let first: { readonly signal: string; readonly at: number } | undefined;
   // The drain of stdout/stderr after the run, while it is under way.
-  let draining: Promise<void> | undefined;
+  let draining: Promise<unknown> | undefined;
 
   let terminated = false;
   const terminate = (signal: string): void => {

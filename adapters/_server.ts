@@ -30,7 +30,7 @@ export interface ServerHost {
   exit(code: number): void;
   kill(pid: number, signal: string): void;
   /** Waits, within a bound, until what was written to stdout and stderr has left. */
-  flush(): Promise<void>;
+  flush(): Promise<unknown>;
   /** Whether the application listens to `signal` itself (then it owns it). */
   appOwns(signal: string): boolean | Promise<boolean>;
   /** Prints the runtime's own report of an uncaught error, which the awaited crash path takes over. */

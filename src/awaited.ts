@@ -11,9 +11,6 @@ import { type Entry, nameOf, type Run, type RunResult, type Then, thenOf, TIMEOU
 // setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-// Date.now, not performance.now: Node loads perf_hooks on first use of
-// `performance`, which would cost milliseconds at exit time.
-const now = (): number => Date.now();
 
 export function timeoutError(message: string): Error {
   return typeof DOMException === "function"
@@ -48,13 +45,17 @@ export function runAwaited(registry: RunProtocol, trigger: Trigger, holdListener
       const endsAt = run.startedAt + config.totalTimeout;
       let overdue: AbortController | undefined;
       for (let entry = registry.next(run); entry; entry = registry.next(run)) {
-        const left = endsAt - now();
+        // Date.now, not performance.now: Node loads perf_hooks on first use of
+        // `performance`, which would cost milliseconds at exit time.
+        const left = endsAt - Date.now();
         if (left > 0) {
           const pending = callAwaited(registry, entry, run, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
           if (pending) await pending;
         } else {
-          overdue ??= new AbortController();
-          if (!overdue.signal.aborted) overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
+          if (!overdue) {
+            overdue = new AbortController();
+            overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
+          }
           const { signal } = overdue;
           callOverdue(registry, entry, run, trigger, () => signal);
         }
