@@ -1,7 +1,7 @@
 // Property test of the public API against hostile input: arbitrary values
 // (fast-check's `anything`, plus revoked Proxies, throwing getters and traps,
 // BigInts, cycles, edge numbers) for every argument and every option key of
-// every function, `atexit/beacon` included. The contract: each call succeeds,
+// every function, `atexit/beacon`, `defer` and `atexit/request` included. The contract: each call succeeds,
 // or throws a TypeError or RangeError whose message starts with
 // `[atexit] fn()`, naming the function; and afterwards a normal register and
 // run still work.
@@ -9,6 +9,9 @@ import fc from "fast-check";
 import { afterEach, describe, expect, test } from "vitest";
 import { createApi } from "../../src/api.ts";
 import { sendOnExit } from "../../src/beacon.ts";
+import { defer } from "../../src/defer.ts";
+import { realmState } from "../../src/realm.ts";
+import { withExit } from "../../src/request.ts";
 import { getRegistry } from "../../src/global.ts";
 import { defaultConfig } from "../../src/registry.ts";
 
@@ -114,6 +117,7 @@ async function stillWorks(api: ReturnType<typeof createApi>): Promise<void> {
 }
 
 afterEach(() => {
+  realmState().deferred?.clear();
   getRegistry().clear();
   getRegistry().config = defaultConfig;
 });
@@ -122,6 +126,7 @@ describe("the public API under hostile input", () => {
   // 300 runs per property in `npm test`; HOSTILE_RUNS=3000 (or more) for a deeper search.
   const params = { numRuns: Number(process.env.HOSTILE_RUNS ?? 300) };
   const fresh = () => {
+    realmState().deferred?.clear();
     getRegistry().clear();
     getRegistry().config = defaultConfig;
     return createApi(() => adapter);
@@ -163,6 +168,24 @@ describe("the public API under hostile input", () => {
         expect(config.timeout).toBeGreaterThanOrEqual(0);
         expect(config.totalTimeout).toBeGreaterThanOrEqual(0);
         expect(typeof config.onError).toBe("function");
+        await stillWorks(api);
+      }),
+      params,
+    );
+  });
+
+  test("defer(promise), withExit(handler), and a wrapped handler called with anything", async () => {
+    await fc.assert(
+      fc.asyncProperty(hostile, hostile, fc.array(hostile, { maxLength: 3 }), async (promise, handler, args) => {
+        const api = fresh();
+        await keepsContract("defer", () => defer(build(promise) as never));
+        await keepsContract("withExit", () => withExit(build(handler) as never));
+        // A good handler, called as a runtime never would: whatever it is given reaches it, and its phase ends.
+        const handed: Promise<unknown>[] = [];
+        const wrapped = withExit((request: unknown, ...rest: unknown[]) => [request, ...rest].length);
+        const built = args.map(build);
+        expect(wrapped(...(built as never[]), { waitUntil: (work: Promise<unknown>) => void handed.push(work) } as never)).toBe(built.length + 1);
+        await Promise.all(handed);
         await stillWorks(api);
       }),
       params,
