@@ -4,6 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
+import { bundle, EDGE_CONDITIONS, serveEdgeRuntime, serveWorkerd, WORKERD_CONDITIONS } from "./fixtures/request-hosts.ts";
 import { runProgram } from "./fixtures/run.mjs";
 import { BROWSER_SAMPLE, samples } from "./readme-samples.ts";
 
@@ -26,6 +27,12 @@ interface Expectation {
   args?: string[];
   /** Run as a test file by vitest instead of as a program. */
   vitest?: true;
+  /**
+   * Bundled and served by that request-scoped runtime (the Vercel sample's
+   * default export as the FetchEvent listener Vercel makes of it), asked
+   * for "/" once; `stdout` is what it printed.
+   */
+  served?: "workerd" | "edge-runtime";
 }
 
 const expected: Record<string, Expectation> = {
@@ -52,7 +59,48 @@ const expected: Record<string, Expectation> = {
   "Receiving sendOnExit's batches on a server": { stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"], code: 0 },
   "killOnExit(child, options?)": { stdout: ["worker ended by SIGTERM"], code: 0 },
   "drain(server, options?)": { stdout: ["200"], code: null, signal: "SIGTERM" },
+  "defer(promise)": { stdout: ["flushed upload done"], code: 0 },
+  "withExit(handler)": { stdout: ["hello /docs", "audit sent", "flushed after /docs"], code: 0 },
+  "Cloudflare Workers": { stdout: ["audit sent", "flushed after /"], code: null, served: "workerd" },
+  "Vercel (edge and Node functions) and Netlify": { stdout: ["audit sent", "flushed after /"], code: null, served: "edge-runtime" },
+  "Deno, Bun and Node servers (and Supabase)": {
+    stdout: ["hello", "flushed after request", "flushed after natural"],
+    code: 0,
+    command: deno,
+    args: ["run", "--allow-net=127.0.0.1"],
+  },
+  "For library authors": { stdout: ["flushed 2 events after 2 background sends"], code: 0 },
 };
+
+/** Serves a request-scoped sample, asks for "/" once, and returns what it printed once its phase is over. */
+async function serveSample(code: string, served: "workerd" | "edge-runtime"): Promise<{ lines: string[]; stderr: string }> {
+  const dir = `${scratch}/${served}`;
+  mkdirSync(dir, { recursive: true });
+  const host =
+    served === "workerd"
+      ? await serveWorkerd(dir, await bundle({ contents: code, resolveDir: scratch }, WORKERD_CONDITIONS, "esm"))
+      : await serveEdgeRuntime(
+          dir,
+          await bundle(
+            {
+              contents: `import handler from ${JSON.stringify(`${scratch}/vercel-sample.ts`)};\naddEventListener("fetch", (event) => event.respondWith(handler(event.request, event)));\n`,
+              resolveDir: scratch,
+            },
+            EDGE_CONDITIONS,
+            "iife",
+          ),
+        );
+  try {
+    await (await fetch(`http://127.0.0.1:${host.port}/`)).text();
+    const until = performance.now() + 5000;
+    while (!host.stdout().includes("flushed") && performance.now() < until) await new Promise((resolve) => setTimeout(resolve, 20));
+  } finally {
+    host.child.kill("SIGKILL");
+    await host.ended;
+  }
+  // The edge host prints the port it serves on first.
+  return { lines: host.stdout().trim().split("\n").filter((line) => !line.startsWith("port ")), stderr: host.stderr() };
+}
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -72,9 +120,17 @@ describe("README", () => {
   for (const sample of samples.filter((s) => s.lang === "ts" && s.heading !== BROWSER_SAMPLE)) {
     const expectation = expected[sample.heading];
     test.runIf(expectation)(`sample under "${sample.heading}" runs and prints what it says`, async () => {
+      const { command = process.execPath, args = [], vitest, served } = expectation!;
+      if (served) {
+        mkdirSync(scratch, { recursive: true });
+        writeFileSync(`${scratch}/vercel-sample.ts`, sample.code);
+        const { lines, stderr } = await serveSample(sample.code, served);
+        expect(stderr).toBe("");
+        expect(lines).toEqual(expectation!.stdout);
+        return;
+      }
       // esbuild strips the types and lowers `using`, which Node 20 lacks.
       const { code } = transformSync(sample.code, { loader: "ts", format: "esm", target: "node20" });
-      const { command = process.execPath, args = [], vitest } = expectation!;
       // A vitest sample runs as a test file, in a folder with a config of its own.
       const dir = vitest ? `${scratch}/vitest` : scratch;
       mkdirSync(dir, { recursive: true });

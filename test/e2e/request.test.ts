@@ -6,15 +6,13 @@
 // For 3 sequential and 3 concurrent requests: every response arrives before
 // its flush, each request's task completes before its flush, every flush
 // arrives, none twice; the broken callback breaks nothing.
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { bundle, EDGE_CONDITIONS, type Host, serveEdgeRuntime, serveWorkerd, start, WORKERD_CONDITIONS } from "../fixtures/request-hosts.ts";
 import { runtimes } from "./runtimes.ts";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -59,105 +57,16 @@ class Collector {
   }
 }
 
-/** A port nothing listens on now (workerd takes its socket's address from its config). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-interface Host {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly stderr: () => string;
-  readonly ended: Promise<{ code: number | null; signal: string | null }>;
-}
-
-/** Spawns `command`; resolves once it prints "port <n>" (or, given `port`, once that port answers). */
-async function start(command: string, args: string[], env: Record<string, string>, port?: number): Promise<Host> {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let stderr = "";
-  let stdout = "";
-  child.stderr!.on("data", (chunk) => (stderr += chunk));
-  const ended = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  void ended.finally(() => clearTimeout(guard));
-  const found = await new Promise<number>((resolve, reject) => {
-    child.once("exit", () => reject(new Error(`${command} ended before it served: ${stderr}`)));
-    if (port !== undefined) {
-      const until = performance.now() + 15_000;
-      const poll = async (): Promise<void> => {
-        while (performance.now() < until) {
-          try {
-            await fetch(`http://127.0.0.1:${port}/?id=probe`, { method: "HEAD" }).then((response) => response.body?.cancel());
-            return resolve(port);
-          } catch {
-            await sleep(50);
-          }
-        }
-        reject(new Error(`nothing answered on ${port}: ${stderr}`));
-      };
-      void poll();
-    }
-    child.stdout!.on("data", (chunk) => {
-      stdout += chunk;
-      const match = /port (\d+)\n/.exec(stdout);
-      if (match && port === undefined) resolve(Number(match[1]));
-    });
-  });
-  return { child, port: found, stderr: () => stderr, ended };
-}
-
-/** Bundles a fixture for a request-scoped runtime, resolving `atexit` by that runtime's conditions. */
-async function bundle(entry: string, conditions: string[], format: "esm" | "iife", collector: number): Promise<string> {
-  const { outputFiles } = await build({
-    entryPoints: [here(`../fixtures/request/${entry}`)],
-    bundle: true,
-    write: false,
-    format,
-    platform: "neutral",
-    conditions,
-    mainFields: ["module", "main"],
-    external: ["cloudflare:workers", "node:*"],
-    define: { COLLECTOR: JSON.stringify(`http://127.0.0.1:${collector}`) },
-    logLevel: "silent",
-  });
-  return outputFiles[0]!.text;
-}
-
-const workerdBin = here("../../node_modules/.bin/workerd");
-
-/** workerd serving the bundled Worker; every outbound fetch goes to the collector. */
+/** workerd serving the application's Worker; every outbound fetch goes to the collector. */
 async function workerd(dir: string, collector: number, flags: string[]): Promise<Host> {
-  writeFileSync(join(dir, "worker.js"), await bundle("workerd.mjs", ["workerd", "worker", "browser"], "esm", collector));
-  const port = await freePort();
-  writeFileSync(
-    join(dir, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
-const config :Workerd.Config = (
-  services = [
-    (name = "main", worker = (
-      modules = [(name = "worker.js", esModule = embed "worker.js")],
-      compatibilityDate = "2026-11-01",
-      compatibilityFlags = [${flags.map((flag) => JSON.stringify(flag)).join(", ")}],
-      globalOutbound = "collector",
-    )),
-    (name = "collector", external = (address = "127.0.0.1:${collector}", http = ())),
-  ],
-  sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
-);
-`,
-  );
-  return start(workerdBin, ["serve", join(dir, "config.capnp")], {}, port);
+  const code = await bundle({ file: here("../fixtures/request/workerd.mjs") }, WORKERD_CONDITIONS, "esm", { COLLECTOR: JSON.stringify(`http://127.0.0.1:${collector}`) });
+  return serveWorkerd(dir, code, flags, collector);
 }
 
-/** Vercel's edge-runtime serving the bundled edge function, in a Node host program. */
+/** Vercel's edge-runtime serving the application's edge function. */
 async function edgeRuntime(dir: string, collector: number): Promise<Host> {
-  const file = join(dir, "edge.js");
-  writeFileSync(file, await bundle("edge.mjs", ["edge-light", "worker", "browser"], "iife", collector));
-  return start(process.execPath, [here("../fixtures/request/edge-host.mjs"), file], {});
+  const code = await bundle({ file: here("../fixtures/request/edge.mjs") }, EDGE_CONDITIONS, "iife", { COLLECTOR: JSON.stringify(`http://127.0.0.1:${collector}`) });
+  return serveEdgeRuntime(dir, code);
 }
 
 /** The process runtimes' own servers, with the npm package's entry for each. */

@@ -184,7 +184,8 @@ describe("the public API under hostile input", () => {
         const handed: Promise<unknown>[] = [];
         const wrapped = withExit((request: unknown, ...rest: unknown[]) => [request, ...rest].length);
         const built = args.map(build);
-        expect(wrapped(...(built as never[]), { waitUntil: (work: Promise<unknown>) => void handed.push(work) } as never)).toBe(built.length + 1);
+        const call = wrapped as unknown as (...all: unknown[]) => unknown;
+        expect(call(...built, { waitUntil: (work: Promise<unknown>) => void handed.push(work) })).toBe(built.length + 1);
         await Promise.all(handed);
         await stillWorks(api);
       }),
