@@ -19,6 +19,13 @@ const config = {
     // run) and --mutate src/http.ts (94.9 %).
     "!src/child.ts",
     "!src/http.ts",
+    // The same for defer() and withExit(): their mutants wait on timers (a
+    // deferred promise that never settles waits out its timeout), and in the
+    // CI run they timed out by the dozen. Checked on their own, held by
+    // test/e2e/request.test.ts and defer.test.ts: --mutate src/defer.ts
+    // and --mutate src/request.ts.
+    "!src/defer.ts",
+    "!src/request.ts",
     "adapters/_server.ts",
     "adapters/_server-signal.ts",
     "adapters/_signals.ts",

@@ -88,8 +88,9 @@ export function platformWaitUntil(): WaitUntil | undefined {
       const waitUntil = context?.waitUntil;
       if (typeof waitUntil === "function") return (promise) => void waitUntil.call(context, promise);
     }
+    // Vercel's EdgeRuntime is a string, which has no waitUntil either.
     const edge = globals.EdgeRuntime as { waitUntil?: unknown } | undefined;
-    const waitUntil = typeof edge === "object" && edge !== null ? edge.waitUntil : undefined;
+    const waitUntil = edge?.waitUntil;
     if (typeof waitUntil === "function") return (promise) => void waitUntil.call(edge, promise);
   } catch {
     // A hostile or half-made context is no context.
@@ -232,7 +233,6 @@ export async function awaitWork(
   run: Run,
   trigger: Trigger,
 ): Promise<void> {
-  if (work.size === 0) return;
   const { config } = registry;
   const ms = Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now());
   if (await settleWithin(work, ms)) return;
@@ -243,7 +243,7 @@ export async function awaitWork(
 }
 
 /** The exit run's first step (`beforeRun` in registry.ts): the program's deferred work. */
-function awaitDeferred(run: Run, trigger: Trigger): Promise<void> | undefined {
-  const work = realmState().deferred;
-  return work && work.size > 0 ? awaitWork(getRegistry(), work, run, trigger) : undefined;
+function awaitDeferred(run: Run, trigger: Trigger): Promise<void> {
+  // Set by the first defer, which made the set.
+  return awaitWork(getRegistry(), realmState().deferred!, run, trigger);
 }

@@ -47,9 +47,9 @@ type WaitUntilHolder = { waitUntil?: unknown };
 /** The first of the handler's other arguments with a `waitUntil` (a Workers `ctx`, a Vercel or Netlify `context`). */
 function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
   for (const arg of args) {
-    if ((typeof arg !== "object" && typeof arg !== "function") || arg === null) continue;
     try {
-      const waitUntil = (arg as WaitUntilHolder).waitUntil;
+      // A primitive has none; null and undefined neither.
+      const waitUntil = (arg as WaitUntilHolder | null | undefined)?.waitUntil;
       if (typeof waitUntil === "function") return (promise) => void waitUntil.call(arg, promise);
     } catch {
       // An `env` Proxy that throws on unknown keys holds no waitUntil.
@@ -58,24 +58,15 @@ function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
   return undefined;
 }
 
-/** A run record for one exit phase: the registry's events and reports need one, but it is never the registry's own run. */
-function phaseRun(): Run {
-  return {
-    startedAt: Date.now(),
-    firstSeq: Number.POSITIVE_INFINITY,
-    code: undefined,
-    ran: [],
-    ranSet: undefined,
-    deferred: [],
-    keep: true,
-    holdListeners: false,
-    kept: [],
-    exitRequested: false,
-    failed: false,
-    exitCode: undefined,
-    promise: undefined,
-  };
-}
+/**
+ * The run record of one exit phase: only what the awaited run's loop
+ * (`startedAt`), the registry's events (`exitCode`) and reports (`failed`)
+ * read of a run; it is never the registry's own run.
+ */
+const phaseRun = (): Run => ({ startedAt: Date.now(), exitCode: undefined, failed: false }) as Partial<Run> as Run;
+
+/** What a phase's run ends with: nothing to relink, it took nothing out. */
+const nothingToEnd = (): void => {};
 
 /**
  * The callbacks one phase runs, in run order (ordinary ones LIFO, then
@@ -108,12 +99,12 @@ function phase(registry: Registry, invocation: Invocation, request: unknown, tri
   let callbacks: Entry[] | undefined;
   const run = phaseRun();
   let next = 0;
-  const protocol: RunProtocol = {
+  // No `runAwaited`: the awaited run calls that only on a registry without `runsEpisodes`.
+  const protocol: Omit<RunProtocol, "runAwaited"> = {
     runsEpisodes: true,
     current: undefined,
     config: registry.config,
     awaitedRun: undefined,
-    runAwaited: (again) => runAwaited(protocol, again),
     begin: () => run,
     next: () => {
       callbacks ??= takeCallbacks(registry, trigger);
@@ -123,7 +114,7 @@ function phase(registry: Registry, invocation: Invocation, request: unknown, tri
       }
       return undefined;
     },
-    end: () => {},
+    end: nothingToEnd,
     result: (ended) => registry.result(ended),
     beforeRun: () => awaitWork(protocol, invocation.deferred, run, trigger),
     event: (eventTrigger, awaited, deadline, eventRun) => {
@@ -134,7 +125,7 @@ function phase(registry: Registry, invocation: Invocation, request: unknown, tri
     report: (error, event, reportRun, entry) => registry.report(error, event, reportRun, entry),
     settle: (result, entry, event, settleRun) => registry.settle(result, entry, event, settleRun),
   };
-  return protocol;
+  return protocol as RunProtocol;
 }
 
 /**

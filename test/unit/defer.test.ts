@@ -4,9 +4,9 @@
 // and fails nothing; bad input is refused at the call site.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../../src/api.ts";
-import { defer, platformWaitUntil } from "../../src/defer.ts";
+import { defer, invocationContext, platformWaitUntil, settleWithin } from "../../src/defer.ts";
 import { getRegistry } from "../../src/global.ts";
-import { realmState } from "../../src/realm.ts";
+import { type RealmState, realmState } from "../../src/realm.ts";
 import { defaultConfig } from "../../src/registry.ts";
 
 const api = createApi(() => ({ runtime: "unknown" }));
@@ -64,6 +64,7 @@ describe("defer() in a program", () => {
     expect((error as Error).name).toBe("TimeoutError");
     expect((error as Error).message).toBe('exit callback "deferred work" did not finish within 50 ms');
     expect(event.reason).toBe("manual");
+    expect(event.awaited).toBe(true);
     expect(event.deadline.aborted).toBe(true);
   });
 
@@ -116,10 +117,50 @@ describe("defer() in a program", () => {
       },
     });
     expect(() => defer(hostile as never)).toThrow('[atexit] defer() could not read the promise\'s "then": no then for you');
+    let thrown: unknown;
+    try {
+      defer(hostile as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect((thrown as Error).cause).toEqual(new Error("no then for you"));
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     expect(() => defer(proxy as never)).toThrow(TypeError);
     expect(realmState().deferred?.size ?? 0).toBe(0);
+  });
+
+  test("a thenable function is a promise too", async () => {
+    const seen: string[] = [];
+    api.register(() => void seen.push("callback"));
+    defer(Object.assign(() => {}, { then: (resolve: () => void) => void setTimeout(() => (seen.push("thenable"), resolve()), 20) }) as never);
+    await api.runHandlers();
+    expect(seen).toEqual(["thenable", "callback"]);
+  });
+
+  test("with no timeout (Infinity), deferred work is waited for as long as it takes", async () => {
+    const onError = vi.fn();
+    api.configure({ timeout: Infinity, totalTimeout: Infinity, onError });
+    const seen: string[] = [];
+    api.register(() => void seen.push("callback"));
+    defer(sleep(30).then(() => seen.push("deferred")));
+    await api.runHandlers();
+    expect(seen).toEqual(["deferred", "callback"]);
+    expect(onError).not.toHaveBeenCalled();
+  });
+
+  test("settleWithin leaves no timer behind once the work has settled", async () => {
+    vi.useFakeTimers();
+    try {
+      // As defer() holds work: each promise leaves the set as it settles.
+      const work = new Set<Promise<void>>();
+      const done: Promise<void> = Promise.resolve().then(() => void work.delete(done));
+      work.add(done);
+      expect(await settleWithin(work, 10_000)).toBe(true);
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   test("a deferred promise does not keep the callbacks from being awaited after it", async () => {
@@ -139,6 +180,30 @@ describe("defer() in a program", () => {
     expect(typeof hook).toBe("function");
     defer(Promise.resolve());
     expect(getRegistry().beforeRun).toBe(hook);
+  });
+});
+
+describe("the AsyncLocalStorage that tells invocations apart", () => {
+  const fresh = () => ({ pageTrigger: undefined, keepaliveInFlight: 0 });
+  const host = process as unknown as { getBuiltinModule?: unknown };
+  const original = host.getBuiltinModule;
+  afterEach(() => void (host.getBuiltinModule = original));
+
+  test("Node's, from node:async_hooks, made once per realm state", () => {
+    const state = fresh();
+    const context = invocationContext(state);
+    expect(typeof context?.run).toBe("function");
+    expect(typeof context?.getStore).toBe("function");
+    expect(invocationContext(state)).toBe(context);
+  });
+
+  test("none where the host has no getBuiltinModule, no AsyncLocalStorage, or refuses the module", () => {
+    for (const getBuiltinModule of [undefined, () => ({}), () => ({ AsyncLocalStorage: "no" }), () => { throw new Error("refused"); }]) {
+      host.getBuiltinModule = getBuiltinModule;
+      const state: RealmState = fresh();
+      expect(invocationContext(state)).toBeUndefined();
+      expect(state.context).toBeNull();
+    }
   });
 });
 
@@ -173,6 +238,14 @@ describe("a platform's waitUntil", () => {
     const handed: unknown[] = [];
     holder.EdgeRuntime = "edge-runtime";
     expect(platformWaitUntil()).toBeUndefined();
+    holder.EdgeRuntime = { waitUntil: (promise: unknown) => handed.push(promise) };
+    defer(Promise.resolve());
+    expect(handed).toHaveLength(1);
+  });
+
+  test("a request-context holder without get is skipped, and the next place is tried", () => {
+    const handed: unknown[] = [];
+    holder[vercel] = {};
     holder.EdgeRuntime = { waitUntil: (promise: unknown) => handed.push(promise) };
     defer(Promise.resolve());
     expect(handed).toHaveLength(1);

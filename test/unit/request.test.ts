@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../../src/api.ts";
 import { defer } from "../../src/defer.ts";
+import { getRegistry } from "../../src/global.ts";
 import { realmState } from "../../src/realm.ts";
 import { defaultConfig } from "../../src/registry.ts";
 import { withExit } from "../../src/request.ts";
@@ -59,6 +60,7 @@ function suite(withStorage: boolean): void {
     const [event] = events;
     expect(event).toMatchObject({ reason: "request", final: false, awaited: true, runtime: "node" });
     expect((event as ExitEvent<"request">).request).toBe(req);
+    expect(Object.keys(event!)).toContain("request");
     expect(event!.deadline.aborted).toBe(false);
   });
 
@@ -136,6 +138,45 @@ function suite(withStorage: boolean): void {
     // it, for all the work deferred while it was open (late, never lost).
     const fastFlushedFirst = seen.indexOf("flush /b") < seen.indexOf("deferred /slow");
     expect(fastFlushedFirst).toBe(withStorage);
+  });
+
+  test("a callback removed by an earlier one during the phase does not run in it", async () => {
+    const seen: string[] = [];
+    const later = (): void => void seen.push("removed one");
+    api.register(later);
+    api.register(() => void (seen.push("remover"), api.unregister(later)));
+    const ctx = context();
+    await withExit((_: Request, _ctx: unknown) => new Response("ok"))(request("/r"), ctx);
+    await ctx.settled();
+    expect(seen).toEqual(["remover"]);
+  });
+
+  test("past the total deadline, a callback is called without waiting, and its rejection still reported", async () => {
+    const onError = vi.fn();
+    api.configure({ totalTimeout: 30, onError });
+    api.register(() => Promise.reject(new Error("late and failed")), { name: "overdue" });
+    api.register(() => sleep(60));
+    const ctx = context();
+    await withExit((_: Request, _ctx: unknown) => new Response("ok"))(request("/late"), ctx);
+    await ctx.settled();
+    await sleep(10);
+    const names = onError.mock.calls.map((call) => call[2]);
+    expect(names).toContain("overdue");
+    expect(onError.mock.calls.find((call) => call[2] === "overdue")![0].message).toBe("late and failed");
+  });
+
+  test("a phase that fails in itself is logged, and never rejects the waitUntil it was given", async () => {
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    api.register(() => {});
+    const registry = getRegistry();
+    const begin = vi.spyOn(registry, "begin").mockImplementation(() => {
+      throw new Error("registry broken");
+    });
+    const ctx = context();
+    await withExit((_: Request, _ctx: unknown) => new Response("ok"))(request("/broken"), ctx);
+    await expect(ctx.handed[0]).resolves.toBeUndefined();
+    expect(printed).toHaveBeenCalledWith("[atexit] an exit phase failed:", new Error("registry broken"));
+    begin.mockRestore();
   });
 
   test("a handler that throws (or rejects) still ends its invocation", async () => {
@@ -224,6 +265,18 @@ function suite(withStorage: boolean): void {
     expect(ctx.handed).toHaveLength(withStorage ? 2 : 1);
     expect(realmState().deferred?.size ?? 0).toBe(withStorage ? 0 : 1);
     realmState().deferred?.clear();
+  });
+
+  test(`without AsyncLocalStorage and before any invocation, defer() holds the work for the program`, () => {
+    const state = realmState();
+    const saved = { context: state.context, invocations: state.invocations };
+    state.context = null;
+    state.invocations = undefined;
+    state.deferred?.clear();
+    defer(new Promise(() => {}));
+    expect(state.deferred?.size).toBe(1);
+    state.deferred?.clear();
+    Object.assign(state, saved);
   });
 
   test("withExit() refuses what is not a function, with an [atexit] TypeError", () => {
