@@ -24,6 +24,23 @@ const atexitEntries = [
       `register(() => void sendOnExit("/analytics", [{ event: "bye" }]));`,
     ].join("\n"),
   },
+  {
+    entry: "atexit/beacon pending",
+    consumer: [`import { pending } from "atexit/beacon";`, `pending("/analytics/position").set({ scrolled: 0 });`].join("\n"),
+  },
+  {
+    entry: "atexit defer",
+    consumer: [`import { defer, register } from "atexit";`, register, `defer(Promise.resolve());`].join("\n"),
+  },
+  {
+    entry: "atexit/request",
+    consumer: [
+      `import { register } from "atexit";`,
+      `import { withExit } from "atexit/request";`,
+      register,
+      `export default { fetch: withExit(() => new Response("ok")) };`,
+    ].join("\n"),
+  },
 ];
 
 /** Every row of the table: atexit's entries first, then one per competitor. */

@@ -21,6 +21,7 @@
  */
 
 import { realmState } from "./realm.ts";
+export { pending, type Pending, type PendingOptions } from "./pending.ts";
 import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "./validate.ts";
 
 /** Options for {@linkcode sendOnExit}. */
@@ -57,7 +58,8 @@ export interface SendResult {
 export const KEEPALIVE_BUDGET = 65_536;
 
 
-const size = (body: string): number => new TextEncoder().encode(body).byteLength;
+/** A body's size in UTF-8 bytes. */
+export const size = (body: string): number => new TextEncoder().encode(body).byteLength;
 
 /**
  * Serializes `data` and splits it into bodies of at most `max` bytes. An array
@@ -136,10 +138,10 @@ export function sendOnExit(target: string | URL, data: unknown, options?: SendOp
   // Everything is checked and serialized here, not in the async part, so bad
   // input throws at the call site (inside a register callback, atexit reports
   // it as that callback's failure) and never becomes an unhandled rejection.
-  const url = checkTarget(target);
+  const url = checkTarget("sendOnExit", target);
   const checked = checkOptions("sendOnExit", options, sendChecks) as SendOptions;
   const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = checked;
-  return send(url, serialize(data, maxChunkBytes), contentType, timeout);
+  return send(url, serialize("sendOnExit", data, maxChunkBytes), contentType, timeout);
 }
 
 const sendChecks: Readonly<Record<keyof SendOptions, Check>> = {
@@ -157,14 +159,15 @@ const sendChecks: Readonly<Record<keyof SendOptions, Check>> = {
   timeout: duration,
 };
 
-function checkTarget(target: unknown): string {
+/** `target` as a URL string, or a TypeError naming `fn`. */
+export function checkTarget(fn: string, target: unknown): string {
   try {
     if (typeof target === "string") return target;
     if (target instanceof URL) return target.href;
   } catch {
     // A Proxy posing as a URL (a revoked one, or one whose traps throw): not a URL.
   }
-  throw new TypeError(`[atexit] sendOnExit() expects a URL, got ${describe(target)}`);
+  throw new TypeError(`[atexit] ${fn}() expects a URL, got ${describe(target)}`);
 }
 
 /**
@@ -172,16 +175,16 @@ function checkTarget(target: unknown): string {
  * function, a BigInt, a cycle, a `toJSON` that throws) cannot be sent: a
  * TypeError, at the call site.
  */
-function serialize(data: unknown, max: number): string[] {
+export function serialize(fn: string, data: unknown, max: number): string[] {
   let bodies: Array<string | undefined>;
   try {
     bodies = chunk(data, max);
   } catch (error) {
-    throw new TypeError(`[atexit] sendOnExit() cannot serialize the data: ${reasonOf(error)}`, { cause: error });
+    throw new TypeError(`[atexit] ${fn}() cannot serialize the data: ${reasonOf(error)}`, { cause: error });
   }
   // JSON.stringify gives undefined for undefined, functions and symbols.
   if (bodies.some((body) => typeof body !== "string")) {
-    throw new TypeError(`[atexit] sendOnExit() cannot serialize the data: got ${describe(data)}`);
+    throw new TypeError(`[atexit] ${fn}() cannot serialize the data: got ${describe(data)}`);
   }
   return bodies as string[];
 }
@@ -189,7 +192,8 @@ function serialize(data: unknown, max: number): string[] {
 // setTimeout's delay (and so AbortSignal.timeout's) is a signed 32-bit integer; longer ones fire at once.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-function send(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
+/** Sends serialized bodies as `sendOnExit` does: from a page, or from a server. */
+export function send(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
   return typeof document !== "undefined" ? fromPage(url, bodies, contentType, timeout) : fromServer(url, bodies, contentType, timeout);
 }
 

@@ -19,3 +19,6 @@ for (const match of readme.matchAll(/^(#+) (.+)$|^```(\w+)\n([\s\S]*?)^```$/gm))
 
 /** The heading of the browser quick start, whose sample runs in the browser suite. */
 export const BROWSER_SAMPLE = "Browsers (analytics that must leave with the page)";
+
+/** The heading of pending()'s sample, which runs in test/browser/pending.test.ts. */
+export const PENDING_SAMPLE = "The latest state, sent by the browser: pending(url, options?)";

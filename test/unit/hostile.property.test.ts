@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import { afterEach, describe, expect, test } from "vitest";
 import { createApi } from "../../src/api.ts";
-import { sendOnExit } from "../../src/beacon.ts";
+import { pending, sendOnExit } from "../../src/beacon.ts";
 import { defer } from "../../src/defer.ts";
 import { realmState } from "../../src/realm.ts";
 import { withExit } from "../../src/request.ts";
@@ -33,6 +33,7 @@ const circular = (): unknown => {
 const registerKeys = ["timeout", "last", "signal", "once", "name"];
 const configKeys = Object.keys(defaultConfig);
 const sendKeys = ["maxChunkBytes", "contentType", "timeout"];
+const pendingKeys = ["activateAfter", "contentType", "timeout"];
 
 /**
  * A value made only when the property runs: fast-check itself inspects the
@@ -187,6 +188,23 @@ describe("the public API under hostile input", () => {
         const call = wrapped as unknown as (...all: unknown[]) => unknown;
         expect(call(...built, { waitUntil: (work: Promise<unknown>) => void handed.push(work) })).toBe(built.length + 1);
         await Promise.all(handed);
+        await stillWorks(api);
+      }),
+      params,
+    );
+  });
+
+  test("pending(url, options), then set(data) and cancel()", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.oneof(hostile, fc.constant("http://127.0.0.1:9/state")), options(pendingKeys), hostile, async (url, opts, data) => {
+        const api = fresh();
+        let handle: ReturnType<typeof pending> | undefined;
+        await keepsContract("pending", () => (handle = pending(build(url) as never, build(opts) as never)));
+        if (handle) {
+          const made = handle;
+          await keepsContract("pending", () => made.set(build(data)));
+          made.cancel();
+        }
         await stillWorks(api);
       }),
       params,
