@@ -26,6 +26,7 @@
 import { waitUntil } from "cloudflare:workers";
 import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
 import { deferWith } from "../src/defer.ts";
+import { detectHost } from "../src/detect.ts";
 import { unregister as unregisterAny } from "../src/public.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
 
@@ -36,7 +37,8 @@ export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(() => ({ runtime: "workerd" }));
+// Named from the host's globals, as the other entries are ("workerd" in workerd itself).
+const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectHost() }));
 
 /**
  * Registers a callback, last in, first out: it runs at the end of every

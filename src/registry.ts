@@ -140,7 +140,7 @@ export const printError = (error: unknown, event?: ExitEvent, name = "anonymous"
 };
 
 function describeEvent(event: ExitEvent): string {
-  return event.signal ? `on ${event.reason} ${event.signal}` : `on ${event.reason}`;
+  return `on ${event.reason}${event.signal ? ` ${event.signal}` : ""}`;
 }
 
 /** The configuration a fresh registry starts with. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { assertRuntime, detectRuntime } from "../../src/detect.ts";
+import { assertRuntime, detectHost, detectRuntime } from "../../src/detect.ts";
 
 const deno = { Deno: { version: { deno: "2.9.0" } } };
 const bun = { Bun: { version: "1.4.0" } };
@@ -94,5 +94,27 @@ describe("assertRuntime", () => {
   test("defaults to the detected host (node under vitest)", () => {
     expect(() => assertRuntime("node", "atexit/adapters/node")).not.toThrow();
     expect(() => assertRuntime("deno", "atexit/adapters/deno")).toThrow(/is for Deno, but this program runs on Node\.js/);
+  });
+});
+
+describe("detectHost", () => {
+  test("workerd before Node: its Node compatibility adds a process that says Node", () => {
+    expect(detectHost({ navigator: { userAgent: "Cloudflare-Workers" }, process: { versions: { node: "22.23.4" } } })).toBe("workerd");
+  });
+
+  test("Vercel's edge runtime names itself; Supabase's EdgeRuntime object does not make an edge host", () => {
+    expect(detectHost({ EdgeRuntime: "edge-runtime" })).toBe("edge");
+    expect(detectHost({ EdgeRuntime: { waitUntil() {} }, Deno: { version: {} } })).toBe("deno");
+  });
+
+  test("a navigator that throws names nothing; otherwise it is detectRuntime's answer", () => {
+    const hostile = Object.defineProperty({}, "userAgent", {
+      get() {
+        throw new Error("no");
+      },
+    });
+    expect(detectHost({ navigator: hostile, process: { versions: { node: "20.0.0" } } })).toBe("node");
+    expect(detectHost({ navigator: { userAgent: "Mozilla/5.0" }, document: {} })).toBe("browser");
+    expect(detectHost({})).toBe("unknown");
   });
 });
