@@ -19,13 +19,17 @@ const config = {
     // run) and --mutate src/http.ts (94.9 %).
     "!src/child.ts",
     "!src/http.ts",
-    // The same for defer() and withExit(): their mutants wait on timers (a
-    // deferred promise that never settles waits out its timeout), and in the
-    // CI run they timed out by the dozen. Checked on their own, held by
-    // test/e2e/request.test.ts and defer.test.ts: --mutate src/defer.ts
-    // and --mutate src/request.ts.
+    // The same for defer(), withExit() and pending(): their mutants wait on
+    // timers (deferred work that never settles waits out its timeout, a
+    // payload's delivery retries), and in the CI run they timed out by the
+    // dozen. Checked on their own, with their unit tests put back
+    // (vitest.mutation.config.ts), and held by test/e2e/request.test.ts,
+    // defer.test.ts and test/browser/pending.test.ts:
+    // ATEXIT_MUTATE_CAPABILITIES=1 npx stryker run --mutate src/defer.ts
+    // (95.9 % when last run), src/request.ts (95.0 %), src/pending.ts.
     "!src/defer.ts",
     "!src/request.ts",
+    "!src/pending.ts",
     "adapters/_server.ts",
     "adapters/_server-signal.ts",
     "adapters/_signals.ts",

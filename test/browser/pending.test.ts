@@ -53,7 +53,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 async function received(id: string, count: number, patience = 5000): Promise<unknown[]> {
   for (let waited = 0; waited < patience && server.received(id).length < count; waited += 50) await sleep(50);
-  await sleep(300);
+  await sleep(150);
   return server.received(id);
 }
 
@@ -86,7 +86,7 @@ for (const spec of browsers) {
     async function hideAndShow(page: Page): Promise<void> {
       const front = await browser.newPage();
       await page.waitForFunction(() => document.visibilityState === "hidden");
-      await sleep(200);
+      await sleep(50);
       await page.bringToFront();
       await page.waitForFunction(() => document.visibilityState === "visible");
       await front.close();
@@ -197,8 +197,8 @@ for (const spec of browsers) {
         await set(page, 1);
         await page.evaluate(() => (globalThis as never as { payload: { cancel(): void } }).payload.cancel());
         await page.close({ runBeforeUnload: false });
-        // A second, which is several times what the other cases' requests took to arrive.
-        expect(await received(id, 1, 1000)).toEqual([]);
+        // Half a second: several times what the other cases' requests took to arrive.
+        expect(await received(id, 1, 500)).toEqual([]);
       }
     });
   });

@@ -137,7 +137,61 @@ describe("pending() without fetchLater (the hide path; on a server, the exit's r
   });
 });
 
+describe("more of pending()", () => {
+  test("with fetchLater, a payload of several bodies goes to the hide path instead (fetchLater takes one request)", () => {
+    const queued = stubFetchLater();
+    const payload = pending("http://127.0.0.1:9/state");
+    payload.set(Array.from({ length: 1000 }, (_, index) => ({ index, pad: "x".repeat(100) })));
+    expect(queued).toHaveLength(0);
+    expect(count()).toBe(1);
+  });
+
+  test("a set while the page is hidden is sent at once (a hidden page may never be hidden again)", () => {
+    const sendBeacon = vi.fn(() => true);
+    vi.stubGlobal("document", { visibilityState: "hidden" });
+    vi.stubGlobal("navigator", { sendBeacon });
+    const payload = pending("http://127.0.0.1:9/state");
+    payload.set({ value: 1 });
+    expect(sendBeacon).toHaveBeenCalledTimes(1);
+    expect(payload.activated).toBe(true);
+  });
+
+  test("a set while the page is visible waits for the hide", () => {
+    const sendBeacon = vi.fn(() => true);
+    vi.stubGlobal("document", { visibilityState: "visible" });
+    vi.stubGlobal("navigator", { sendBeacon });
+    pending("http://127.0.0.1:9/state").set({ value: 1 });
+    expect(sendBeacon).not.toHaveBeenCalled();
+  });
+
+  test("after cancel(), flush() has nothing to send", async () => {
+    const fetched = vi.fn(async () => new Response(null, { status: 204 }));
+    vi.stubGlobal("fetch", fetched);
+    const payload = pending("http://127.0.0.1:9/state");
+    payload.set({ value: 1 });
+    payload.cancel();
+    expect(await payload.flush()).toEqual({ chunks: 0, via: [], unsent: [] });
+    expect(fetched).not.toHaveBeenCalled();
+    expect(payload.activated).toBe(false);
+  });
+
+  test("the content type given is the one sent", () => {
+    const queued = stubFetchLater();
+    pending("http://127.0.0.1:9/state", { contentType: "application/json" }).set({ value: 1 });
+    expect(queued[0]!.init.headers).toEqual({ "content-type": "application/json" });
+  });
+});
+
 describe("a body no page can send as it ends", () => {
+  test("a body of exactly 64 KiB, or an ordinary one, is not worth a word", () => {
+    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    stubFetchLater();
+    const payload = pending("http://127.0.0.1:9/state");
+    payload.set({ value: 1 });
+    payload.set("x".repeat(65_536));
+    expect(printed).not.toHaveBeenCalled();
+  });
+
   test("is said at set(), and flush() still sends it", async () => {
     const printed = vi.spyOn(console, "error").mockImplementation(() => {});
     const bodies: string[] = [];
