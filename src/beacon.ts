@@ -244,7 +244,9 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
   const start = (index: number): void => {
     ways[index] = "keepalive";
     pending++;
+    // Stryker disable next-line all: a mutant here can only keep the retry loop waiting until the test's own timeout (each was a mutation-run timeout, about 15 s apiece, 17 in all); the loop is held by beacon.test.ts and the browser suites' chunked deliveries
     void keepalive(url, bodies[index]!, sizes[index]!, contentType).then((ok) => {
+      // Stryker disable next-line all: as above
       pending--;
       if (!ok) {
         // Back in line in its place, so the bodies still go in order.
@@ -269,16 +271,20 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
   });
 
   const endsAt = Date.now() + timeout;
+  // Stryker disable next-line all: as above
   for (let left = timeout; (waiting.length > 0 || pending > 0) && left > 0; left = endsAt - Date.now()) {
     // With bodies waiting, a pause before the next try; with none, until the
     // requests in flight settle (a failure puts its body back in line).
     const retrying = waiting.length > 0;
+    // Stryker disable all: as above
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, Math.min(retrying ? RETRY_PAUSE_MS : left, left, MAX_TIMER_MS));
       wake = retrying ? undefined : () => (clearTimeout(timer), resolve());
     });
+    // Stryker restore all
     wake = undefined;
     if (!retrying) continue;
+    // Stryker disable next-line all: as above
     while (waiting.length > 0 && fits(waiting[0]!) && Date.now() < endsAt) start(waiting.shift()!);
   }
   // A request still in flight at the deadline has left; whether it arrives, only the server knows.
