@@ -199,9 +199,13 @@ export function withExit<H extends FetchHandler>(handler: H): H {
       const phase = (): Promise<void> => safely(() => exitPhase(invocation, request, detectHost()));
       // Inside the invocation's context, so a callback that defers reaches its waitUntil.
       const ending = context ? context.run(invocation, phase) : phase();
-      if (invocation.waitUntil) invocation.waitUntil(ending);
+      try {
+        if (invocation.waitUntil) return invocation.waitUntil(ending);
+      } catch {
+        // A waitUntil that throws (a hostile or spent ctx) must not cost the response: the program holds the phase.
+      }
       // On a process runtime, the program's exit waits for a phase under way.
-      else holdForProgram(ending);
+      holdForProgram(ending);
     };
     let response: unknown;
     try {

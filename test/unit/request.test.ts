@@ -279,6 +279,20 @@ function suite(withStorage: boolean): void {
     Object.assign(state, saved);
   });
 
+  test("a waitUntil that throws costs neither the response nor the phase: the program holds it", async () => {
+    const seen: string[] = [];
+    api.register((event) => void seen.push(event.reason));
+    const ctx = {
+      waitUntil() {
+        throw new Error("spent");
+      },
+    };
+    const response = await withExit(async (_: Request, _ctx: unknown) => new Response("kept"))(request("/spent"), ctx);
+    expect(await (response as Response).text()).toBe("kept");
+    await sleep(20);
+    expect(seen).toEqual(["request"]);
+  });
+
   test("withExit() refuses what is not a function, with an [atexit] TypeError", () => {
     for (const value of [undefined, null, 1, "fetch", {}]) {
       expect(() => withExit(value as never)).toThrow(/^\[atexit\] withExit\(\) expects a function, got /);
