@@ -9,7 +9,7 @@ import type { RunProtocol, Trigger } from "./adapter.ts";
 import { type Entry, nameOf, type Run, type RunResult, type Then, thenOf, TIMEOUT_PREFIX } from "./registry.ts";
 
 // setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
+export const MAX_TIMER_MS: number = 2 ** 31 - 1;
 
 
 export function timeoutError(message: string): Error {

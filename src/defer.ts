@@ -7,7 +7,7 @@
 import type { Trigger } from "./adapter.ts";
 import { getRegistry } from "./global.ts";
 import { type RealmState, realmState } from "./realm.ts";
-import { timeoutError } from "./awaited.ts";
+import { MAX_TIMER_MS, timeoutError } from "./awaited.ts";
 import { type Entry, type Registry, type Run, type Then, TIMEOUT_PREFIX } from "./registry.ts";
 import { describe, reasonOf } from "./validate.ts";
 
@@ -197,8 +197,6 @@ export function defer(promise: PromiseLike<unknown>): void {
   deferWith(undefined, promise);
 }
 
-// setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
  * Waits for every promise in `work`, and for what is deferred into it

@@ -186,6 +186,8 @@ async function safely(phase: () => Promise<void>): Promise<void> {
  */
 export function withExit<H extends FetchHandler>(handler: H): H {
   if (typeof handler !== "function") throw new TypeError(`[atexit] withExit() expects a function, got ${describe(handler)}`);
+  // The host does not change between invocations: named once, not per phase.
+  const runtime = detectHost();
   return function (this: unknown, request: unknown, ...rest: unknown[]): unknown {
     const state = realmState();
     const context = invocationContext(state);
@@ -196,7 +198,7 @@ export function withExit<H extends FetchHandler>(handler: H): H {
     const close = (): void => {
       invocation.open = false;
       invocations?.delete(invocation);
-      const phase = (): Promise<void> => safely(() => exitPhase(invocation, request, detectHost()));
+      const phase = (): Promise<void> => safely(() => exitPhase(invocation, request, runtime));
       // Inside the invocation's context, so a callback that defers reaches its waitUntil.
       const ending = context ? context.run(invocation, phase) : phase();
       try {
