@@ -7,7 +7,8 @@
 //   node bench/firefox-close.mjs [closes per variant, default 500] [variant,...]
 //
 // Variants:
-//   atexit    the published browser build: register() three times
+//   atexit    atexit's browser entry, from the source as it stands: register() three times
+//   atexit@<commit>  the same, from that commit's source
 //   raw       plain pagehide and visibilitychange listeners, no latch: each sends all three
 //   rewrite   atexit's latch in a dozen lines, without atexit: one run per hide, and a
 //             trigger nested in a run carries on with the beacons not sent yet
@@ -22,12 +23,26 @@
 //   plainevent, nocatch, nothen, noend, nodate
 //             atexit with one part of its run engine changed (see `patches`)
 //   diag, diag-nestedbusy, diag-small, diag-join
-//             the rewrite, traced: each beacon carries the page's trace (events, nesting, sends), and
+//             the rewrite, traced: each beacon carries the page's trace (events, depth, sends), and
 //             the traces of closes that lost a beacon are printed on stderr
+//   atexit-bc, rewrite-bc, atexit-bc2, atexit-bc3, atexit-dbg, finally-dbg
+//             traced through a BroadcastChannel to the tab that stays open (then a page of the
+//             same origin, which changes the close: its process lives on), so that a close whose
+//             beacons are all lost still leaves its trace; printed on stderr, by shape.
+//             finally-dbg is what showed that Firefox ends the pagehide listener's script (no
+//             catch, no finally) and then dispatches the rest; atexit-dbg traces the adapter.
+//   atexit-prewarm
+//             atexit, with its run engine's functions compiled (run once by a throwaway registry) at load
+//
+// The patched variants patch the source: "atexit" resolves to adapters/browser.ts
+// here, not to dist/ (before 2026-12-02 it resolved to dist/, so those variants
+// measured atexit unpatched, and "atexit" was whatever was last built).
 //
 // FIREFOX_CLOSE_KEEPALIVE_MS sets the server's keep-alive timeout (Node's default, 5 s, otherwise).
 //
-// Prints, per variant: closes, all three arrived, some lost, all lost.
+// Prints, per variant: closes, all three arrived, some lost, all lost, and
+// closes where a beacon arrived twice.
+import { execSync } from "node:child_process";
 import { createServer } from "node:http";
 import { mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -59,6 +74,8 @@ const rewrite = (capture, before = "", after = "") => `${send}
   ${capture ? `document.addEventListener("freeze", run, true); document.addEventListener("resume", rearm, true); addEventListener("pageshow", (e) => e.persisted && rearm(), true);` : ""}
 `;
 
+const broadcast = `const channel = new BroadcastChannel("trace");
+  const send = (label, by) => { const ok = navigator.sendBeacon("/beacon?id=" + new URLSearchParams(location.search).get("id"), label); channel.postMessage(new URLSearchParams(location.search).get("id") + " " + label + " " + by + " " + ok + " " + document.visibilityState); };`;
 const busy = "let spin = 0; for (let i = 0; i < 200000; i++) spin += i % 7; globalThis.spin = spin;";
 
 
@@ -174,6 +191,54 @@ const sources = {
   calls: rewrite(false, "const f = (x) => (x % 3 ? x + 1 : x - 1); let c = 0; for (let i = 0; i < 3000; i++) c = f(c + i); globalThis.c = c;"),
   capture: rewrite(true),
   bundle: `import { count } from "atexit"; globalThis.atexitCount = count; ${rewrite(false)}`,
+  // Traced through a BroadcastChannel to a tab that stays open, so that a close
+  // whose beacons are all lost still tells which trigger ran the callbacks.
+  "atexit-bc": `import { register } from "atexit"; ${broadcast}
+    for (const label of ["A", "B", "C"]) register((event) => send(label, event.reason + (event.final ? "!" : "")));`,
+  // The same, reporting once, from a listener after atexit's, so that nothing
+  // but an array push happens between the beacons.
+  "atexit-bc2": `import { register } from "atexit"; ${send}
+    const channel = new BroadcastChannel("trace"), trace = [];
+    for (const label of ["A", "B", "C"]) register((event) => { trace.push(label + " " + event.reason + (event.final ? "!" : "")); send(label); });
+    const report = (name) => () => channel.postMessage(new URLSearchParams(location.search).get("id") + " " + name + ": " + trace.join(", "));
+    addEventListener("pagehide", report("pagehide"));
+    document.addEventListener("visibilitychange", report("visibilitychange"));`,
+  "atexit-bc3": `import { register } from "atexit"; ${send}
+    const channel = new BroadcastChannel("trace"), trace = [];
+    addEventListener("pagehide", (e) => trace.push("pagehide-enter " + e.persisted), true);
+    document.addEventListener("visibilitychange", () => trace.push("vis-enter " + document.visibilityState), true);
+    for (const label of ["A", "B", "C"]) register((event) => { trace.push(label + " " + event.reason + (event.final ? "!" : "")); send(label); });
+    const report = (name) => () => channel.postMessage(new URLSearchParams(location.search).get("id") + " " + name + ": " + trace.join(", "));
+    addEventListener("pagehide", report("pagehide"));
+    document.addEventListener("visibilitychange", report("visibilitychange"));`,
+  // Is the pagehide listener cut short (its finally never runs), or is visibilitychange nested in it?
+  "finally-dbg": `${send}
+    const channel = new BroadcastChannel("trace"), trace = [];
+    let depth = 0;
+    addEventListener("pagehide", () => { trace.push("pagehide"); depth++; try { for (const label of ["C", "B", "A"]) { trace.push(label); send(label); trace.push("sent " + label); } } catch (error) { trace.push("caught " + error); } finally { depth--; trace.push("finally"); } });
+    document.addEventListener("visibilitychange", () => trace.push("vis depth " + depth));
+    const report = (name) => () => channel.postMessage(new URLSearchParams(location.search).get("id") + " " + name + ": " + trace.join(", "));
+    addEventListener("pagehide", report("pagehide"));
+    document.addEventListener("visibilitychange", report("visibilitychange"));`,
+  // atexit, with its run engine's code compiled before the close: a throwaway
+  // registry runs one silent callback at load. (Firefox compiles a function's
+  // body at its first call.)
+  "atexit-prewarm": `import { register } from "atexit"; import { Registry } from "./src/registry.ts"; ${send}
+    const warm = new Registry();
+    warm.add(() => {}, {}, { runtime: "browser" });
+    warm.runNow({ reason: "pagehide", runtime: "browser", final: true }, true, true);
+    for (const label of ["A", "B", "C"]) register(() => send(label));`,
+  "rewrite-bc": `${broadcast}
+  const labels = ["C", "B", "A"];
+  let latched = false, next = labels.length, by = "";
+  const run = (name) => {
+    if (next < labels.length) { while (next < labels.length) send(labels[next++], by + ">" + name); return; }
+    if (latched) return;
+    latched = true; next = 0; by = name;
+    while (next < labels.length) send(labels[next++], name);
+  };
+  document.addEventListener("visibilitychange", () => (document.visibilityState === "hidden" ? run("hidden") : (latched = false)));
+  addEventListener("pagehide", () => run("pagehide"));`,
 };
 
 // Variants of atexit with one part of its run engine changed (bisection of the
@@ -183,17 +248,22 @@ const patches = {
   nocatch: [["    try {\n      const result = entry.callback(event);\n      const then = thenOf(result);", "    {\n      const result = entry.callback(event);\n      const then = thenOf(result);"], ["    } catch (error) {\n      this.#report(error, event, run, entry);\n    }\n  }\n\n  /** Calls a callback on an awaited path", "    }\n  }\n\n  /** Calls a callback on an awaited path"]],
   nothen: [["      const result = entry.callback(event);\n      const then = thenOf(result);\n      if (then) {", "      entry.callback(event);\n      const then = undefined as Then | undefined, result = undefined;\n      if (then) {"]],
   noend: [["    const back = [...run.kept, ...run.deferred].filter((entry) => entry.active);\n    for (const entry of back.sort((a, b) => a.seq - b.seq)) entry.stack.push(entry);", "    for (const entry of run.kept) entry.stack.push(entry);"]],
+  // atexit-bc3 with the adapter's trigger traced (its state when called, and when it returns).
+  "atexit-dbg": [["    const run: Dispatch = (reason, final) => {\n", "    const run: Dispatch = (reason, final) => { const t = (globalThis as any).trace; t?.push(`run ${reason} running=${registry.running} latched=${latched}`); try { go(reason, final); } catch (error) { t?.push(`threw ${error}`); throw error; } finally { t?.push(`ran ${reason}`); } };\n    const go: Dispatch = (reason, final) => {\n", "_browser"]],
   nodate: [["const now = (): number => Date.now();", "const now = (): number => 0;"]],
 };
+sources["atexit-dbg"] = sources["atexit-bc3"].replace("trace = [];", "trace = (globalThis.trace = []);");
 for (const name of Object.keys(patches)) sources[name] ??= sources.atexit;
+for (const name of chosen) if (name.startsWith("atexit@")) sources[name] = sources.atexit;
 
 const patching = (name) => ({
   name: "patch-registry",
   setup(plugin) {
     if (!patches[name]) return;
-    plugin.onLoad({ filter: /src[\\/]registry\.ts$/ }, async ({ path }) => {
+    plugin.onLoad({ filter: /(src[\\/]registry|adapters[\\/]_browser)\.ts$/ }, async ({ path }) => {
       let text = await readFile(path, "utf8");
-      for (const [from, to] of patches[name]) {
+      for (const [from, to, file = "registry"] of patches[name]) {
+        if (!path.includes(file)) continue;
         if (!text.includes(from)) throw new Error(`${name}: patch does not apply: ${from.slice(0, 60)}`);
         text = text.replace(from, to);
       }
@@ -202,9 +272,22 @@ const patching = (name) => ({
   },
 });
 
+// `atexit@<commit>`: atexit as it was at that commit (its adapters/ and src/,
+// from git), measured beside the code as it stands.
+const sourceOf = (name) => {
+  const [, commit] = name.split("@");
+  if (!commit) return root;
+  const dir = mkdtempSync(join(tmpdir(), "atexit-firefox-close-src-"));
+  execSync(`git archive ${commit} adapters src | tar -x -C ${dir}`, { cwd: root });
+  return dir;
+};
+
 async function bundle(contents, name) {
   const result = await build({
     plugins: [patching(name)],
+    // The source, not the last build: what is measured is the code as it
+    // stands, and the patched variants patch it.
+    alias: { atexit: join(sourceOf(name), "adapters/browser.ts") },
     stdin: { contents, resolveDir: root, loader: "js" },
     bundle: true,
     write: false,
@@ -252,8 +335,14 @@ const origin = `http://127.0.0.1:${server.address().port}`;
 
 const profile = mkdtempSync(join(tmpdir(), "atexit-firefox-close-"));
 const browser = await puppeteer.launch({ browser: "firefox", executablePath: "/usr/bin/firefox-esr", headless: true, userDataDir: profile });
-// A tab that stays open: closing a browser's last tab closes its window.
-await browser.newPage();
+// A tab that stays open: closing a browser's last tab closes its window. The
+// traced variants report to it through a BroadcastChannel.
+const keeper = await browser.newPage();
+const tracing = chosen.some((name) => /-(bc|dbg)/.test(name));
+if (tracing) {
+  files["/keeper.html"] = `<!doctype html><title>keeper</title><script>globalThis.log = []; new BroadcastChannel("trace").onmessage = (e) => log.push(e.data);</script>`;
+  await keeper.goto(`${origin}/keeper.html`);
+}
 
 const closed = [];
 const started = Date.now();
@@ -273,7 +362,7 @@ for (let round = 0; round < closes; round++) {
 await new Promise((resolve) => setTimeout(resolve, 3000));
 const traces = [];
 const sampleTraces = [];
-const tally = Object.fromEntries(chosen.map((name) => [name, { closes: 0, all: 0, some: 0, none: 0, partial: {} }]));
+const tally = Object.fromEntries(chosen.map((name) => [name, { closes: 0, all: 0, some: 0, none: 0, partial: {}, twice: 0 }]));
 for (const [name, id] of closed) {
   const bodies = received.get(id) ?? [];
   const got = new Set(bodies.map((body) => body.split("|")[0]));
@@ -281,6 +370,9 @@ for (const [name, id] of closed) {
   else if (bodies.some((body) => body.includes("|")) && sampleTraces.length < 3) sampleTraces.push(`${name} all: ${bodies.at(-1)}`);
   const row = tally[name];
   row.closes++;
+  // A beacon that arrived twice: `raw` sends each one on both events by
+  // design; for the others it means a callback was called again.
+  if (bodies.length > got.size && name !== "raw") row.twice++;
   if (got.size === 3) row.all++;
   else if (got.size > 0) {
     row.some++;
@@ -290,14 +382,28 @@ for (const [name, id] of closed) {
   } else row.none++;
 }
 for (const line of [...sampleTraces, ...traces]) console.error(line);
+if (tracing) {
+  const log = await keeper.evaluate(() => globalThis.log);
+  const byId = new Map();
+  for (const line of log) { const [id, ...rest] = line.split(" "); byId.set(id, [...(byId.get(id) ?? []), rest.join(" ")]); }
+  const shapes = {};
+  for (const [name, id] of closed) {
+    if (!/-(bc|dbg)/.test(name)) continue;
+    const got = new Set((received.get(id) ?? []).map((body) => body.split("|")[0]));
+    const outcome = got.size === 3 ? "all" : got.size ? "some" : "none";
+    const shape = `${name} ${outcome}: ${(byId.get(id) ?? ["(no trace)"]).map((t) => (name !== "atexit-bc" && name !== "rewrite-bc" ? t : t.split(" ").slice(0, 3).join(" "))).join("  ##  ")}`;
+    shapes[shape] = (shapes[shape] ?? 0) + 1;
+  }
+  for (const [shape, n] of Object.entries(shapes).sort()) console.error(`${String(n).padStart(4)}  ${shape}`);
+}
 await browser.close();
 server.close();
 rmSync(profile, { recursive: true, force: true });
 
 console.log(`Firefox ESR tab closes, ${closes} per variant, taking turns (${Math.round((Date.now() - started) / 1000)} s; server keep-alive ${server.keepAliveTimeout} ms; ${clientErrors} client errors, ${aborted} requests aborted)`);
-console.log("| variant | closes | all 3 arrived | some lost | all lost |");
-console.log("|---|---|---|---|---|");
+console.log("| variant | closes | all 3 arrived | some lost | all lost | a beacon twice |");
+console.log("|---|---|---|---|---|---|");
 for (const [name, row] of Object.entries(tally)) {
   const partial = Object.entries(row.partial).map(([pattern, n]) => `${pattern} ×${n}`).join(", ");
-  console.log(`| ${name} | ${row.closes} | ${row.all} | ${row.some}${partial ? ` (${partial})` : ""} | ${row.none} (${((100 * row.none) / row.closes).toFixed(1)} %) |`);
+  console.log(`| ${name} | ${row.closes} | ${row.all} | ${row.some}${partial ? ` (${partial})` : ""} | ${row.none} (${((100 * row.none) / row.closes).toFixed(1)} %) | ${name === "raw" ? "(each sent twice)" : row.twice} |`);
 }
