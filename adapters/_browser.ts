@@ -9,7 +9,8 @@ import { detectRuntime } from "../src/detect.ts";
 import { realmState } from "../src/realm.ts";
 import type { ExitReason } from "../src/types.ts";
 
-type Dispatch = (reason: ExitReason, final: boolean) => void;
+// `trusted`: the browser's own event (`isTrusted`), not one a script dispatched.
+type Dispatch = (reason: ExitReason, final: boolean, trusted?: boolean) => void;
 
 type PageGlobals = { document?: { addEventListener?: unknown }; addEventListener?: unknown };
 
@@ -36,14 +37,15 @@ export function browserAdapter(): Adapter {
     // freeze comes first; the next episode starts when the page is shown again.
     let latched = false;
     let episode: Trigger = { reason: "hidden", runtime: "browser", final: false };
-    const run: Dispatch = (reason, final) => {
-      // Firefox, closing a tab, dispatches visibilitychange nested inside the
-      // pagehide listener (at a function call there, even inside a callback's
-      // sendBeacon), and a beacon sent once that nested event is over is lost.
-      // So a trigger during the episode goes to the registry: it carries on
-      // with the callbacks not run yet, told what the run was told, or, nested
-      // before the run began, runs them itself; the registry runs an episode once.
-      if (registry.running) return void registry.runNow(episode, true);
+    const run: Dispatch = (reason, final, trusted) => {
+      // Firefox, closing a tab, ends the script of the pagehide listener at a
+      // function call (uncaught, no finally: a run left under way), then
+      // dispatches visibilitychange. So a trigger during the episode goes to
+      // the registry: the browser's own event takes the run over (the rest of
+      // the callbacks, then the run's end), one a script dispatched from a
+      // callback carries it on; ended before the run began, the next trigger
+      // runs the episode itself; the registry runs an episode once.
+      if (registry.running) return void registry.runNow(episode, true, false, trusted);
       // A registry made by an older copy of atexit runs every call: latch here then.
       if (latched) return void (registry.runsEpisodes && registry.runNow(episode, true, true));
       latched = true;
@@ -52,17 +54,17 @@ export function browserAdapter(): Adapter {
     };
     const rearm = (): void => void (latched = false);
 
-    const onVisibility = (): void => {
-      if (document.visibilityState === "hidden") run("hidden", false);
+    const onVisibility = (event: Event): void => {
+      if (document.visibilityState === "hidden") run("hidden", false, event.isTrusted);
       else rearm();
     };
     // `persisted`: the page enters the back/forward cache and may be restored.
-    const onPageHide = (event: Event): void => run("pagehide", !(event as PageTransitionEvent).persisted);
+    const onPageHide = (event: Event): void => run("pagehide", !(event as PageTransitionEvent).persisted, event.isTrusted);
     const onPageShow = (event: Event): void => {
       if ((event as PageTransitionEvent).persisted) rearm();
     };
     // Chromium freezes hidden pages it may later discard without another event.
-    const onFreeze = (): void => run("hidden", false);
+    const onFreeze = (event: Event): void => run("hidden", false, event.isTrusted);
 
     // Capture phase: the page's own handlers cannot stop propagation before us.
     // Never `unload` (it blocks the back/forward cache and Chrome no longer fires
@@ -93,7 +95,7 @@ export function browserAdapter(): Adapter {
  * is listened to Firefox keeps the page out of the back/forward cache.
  */
 export function listenBeforeUnload(): () => void {
-  const onBeforeUnload = (): void => realmState().pageTrigger?.("beforeunload", false);
+  const onBeforeUnload = (event: Event): void => realmState().pageTrigger?.("beforeunload", false, event.isTrusted);
   addEventListener("beforeunload", onBeforeUnload, true);
   return () => removeEventListener("beforeunload", onBeforeUnload, true);
 }

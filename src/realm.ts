@@ -9,7 +9,7 @@ import type { Invocation, InvocationContext } from "./defer.ts";
  */
 export interface RealmState {
   /** The installed browser adapter's trigger, for `enableBeforeUnload()` of whichever copy. */
-  pageTrigger: ((reason: "beforeunload", final: boolean) => void) | undefined;
+  pageTrigger: ((reason: "beforeunload", final: boolean, trusted?: boolean) => void) | undefined;
   /** Bytes of keepalive requests that `sendOnExit` (of whichever copy) has in flight. */
   keepaliveInFlight: number;
   /**

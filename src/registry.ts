@@ -398,23 +398,32 @@ export class Registry {
    * nests one exit event inside another. With `keep`, callbacks (but `once`
    * ones) stay registered, in their order, for the next run. With `episode`,
    * `trigger` runs them once: called again with it, outside a run, it runs nothing.
+   * With `resume`, a synchronous run under way is one whose script the host
+   * ended (a browser's own event cannot come while it is alive): this call
+   * carries it on and ends it.
    */
-  runNow(trigger: Trigger, keep = false, episode = false): RunResult {
+  runNow(trigger: Trigger, keep = false, episode = false, resume = false): RunResult {
     const outer = this.#run;
-    // Firefox, closing a tab, may dispatch the next exit event at any function
-    // call made here (nested in it), and that event must find either nothing
-    // begun or a run to carry on, never a callback taken but not yet called.
-    // (A beacon sent after that nested event is over is lost: measured with
-    // bench/firefox-close.mjs.) So the run's record is made first (an event
-    // nested in that call runs the episode itself), and there is no call
-    // between the check below and the run being under way, nor between
-    // taking a callback and calling it.
+    // Firefox, closing a tab, ends the script of a pagehide listener at a
+    // function call made here (no catch, no finally: measured with
+    // bench/firefox-close.mjs), then dispatches visibilitychange, whose
+    // trigger must find either nothing begun or a run to take over. So the
+    // run's record is made first (a trigger after an end there runs the
+    // episode itself), and there is no call between the check below and the
+    // run being under way, nor between taking a callback and calling it (a
+    // callback taken and not called would be lost). A callback that was cut
+    // is not called again: Firefox mostly cuts inside sendBeacon once the
+    // beacon has left, and calling it again sent a beacon twice in 93 closes
+    // of 500.
     const fresh = outer ? undefined : this.#newRun(trigger, keep, false);
     // An episode's trigger runs the callbacks once: a later call with the
     // same trigger (the same page hide) finds them already run.
     if (!outer && episode && trigger === this.#episode) return NOTHING_RAN;
     const run = outer ?? (this.#run = fresh!);
     if (!outer && episode) this.#episode = trigger;
+    // Only a synchronous run (an awaited one has its promise) has a script
+    // that can be ended this way; an awaited run is carried on and ends itself.
+    const takeover = resume && outer !== undefined && outer.promise === undefined;
     try {
       for (;;) {
         const event = this.event(trigger, false, signalThatNeverAborts, run);
@@ -430,8 +439,9 @@ export class Registry {
         this.settle(result, entry, event, run);
       }
     } finally {
-      // Whoever began the run ends it: a nested or takeover call only drains.
-      if (!outer) this.end(run);
+      // Whoever began the run ends it (a nested call only drains), or the
+      // call that took over a run whose own script was ended.
+      if (!outer || takeover) this.end(run);
     }
     return this.result(run);
   }
@@ -483,6 +493,9 @@ export class Registry {
 
   /** Takes the next callback to run: ordinary ones LIFO, then `last` ones LIFO. */
   next(run: Run): Entry | undefined {
+    // A run taken over and ended while its own call was still there: that
+    // call takes nothing more (the callbacks are linked back for the next run).
+    if (this.#run !== run) return undefined;
     for (;;) {
       const entry = (this.#ordinary.pop() ?? this.#last.pop()) as Entry | undefined;
       if (!entry) return undefined;

@@ -1308,6 +1308,97 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     expect(log).toEqual(["c", "b", "a", "c after nested"]);
   });
 
+  // Firefox, closing a tab, ends the script of the pagehide listener at a
+  // function call (no catch, no finally), then dispatches visibilitychange,
+  // whose trigger resumes. Here the resuming call is made from inside the
+  // callback, which leaves the registry in the state such an end leaves it;
+  // test/unit/browser-termination.test.ts ends a real script.
+  test("resume: the trigger after a cut callback carries on with the rest and ends the run; the cut one is not called again", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(logger(log, "b"));
+    let calls = 0;
+    add(() => {
+      calls++;
+      log.push(`c${calls}`);
+      if (calls > 1) return;
+      registry.runNow(hidden, true, false, true);
+      log.push(`running ${registry.running}`);
+    });
+    const pagehide: Trigger = { ...hidden, reason: "pagehide", final: true };
+    registry.runNow(pagehide, true, true);
+    // The call that was cut takes nothing more once its run was taken over.
+    expect(log).toEqual(["c1", "b", "a", "running false"]);
+    expect(registry.running).toBe(false);
+    expect(registry.size).toBe(3);
+    log.length = 0;
+    registry.runNow(hidden, true, true);
+    expect(log).toEqual(["c2", "b", "a"]);
+  });
+
+  test("resume with no run under way is an ordinary run", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(logger(log, "b"));
+    registry.runNow(hidden, true, false, true);
+    expect(log).toEqual(["b", "a"]);
+    expect(registry.running).toBe(false);
+    expect(registry.size).toBe(2);
+  });
+
+  test("resume between two callbacks: carries on with the rest and ends the run", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(logger(log, "b"));
+    add(() => {
+      log.push("c");
+      // Read after the callback returned: no callback is being called then.
+      return {
+        get then() {
+          registry.runNow(hidden, true, false, true);
+          return undefined;
+        },
+      };
+    });
+    registry.runNow({ ...hidden, reason: "pagehide", final: true }, true, true);
+    expect(log).toEqual(["c", "b", "a"]);
+    expect(registry.running).toBe(false);
+    log.length = 0;
+    registry.runNow(hidden, true, true);
+    expect(log).toEqual(["c", "b", "a"]);
+  });
+
+  test("without resume (a script's own event nested in a callback) the run's own call ends it", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(() => {
+      log.push("b");
+      registry.runNow(hidden, true, false, false);
+      log.push(`running ${registry.running}`);
+    });
+    registry.runNow(hidden, true);
+    expect(log).toEqual(["b", "a", "running true"]);
+    expect(registry.running).toBe(false);
+  });
+
+  test("resume during an awaited run carries it on; the awaited run still ends itself", async () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(async () => {
+      log.push("b");
+      await sleep(5);
+      log.push("b done");
+    });
+    const result = runAwaited(registry, manual);
+    await sleep(1);
+    registry.runNow(hidden, true, false, true);
+    expect(log).toEqual(["b", "a"]);
+    expect(registry.running).toBe(true);
+    await result;
+    expect(log).toEqual(["b", "a", "b done"]);
+    expect(registry.running).toBe(false);
+  });
+
   test("a callback registered during the run runs and is kept, in registration order", () => {
     const { registry, log, add } = setup();
     const late = logger(log, "late");
