@@ -423,7 +423,7 @@ export class Registry {
     if (!outer && episode) this.#episode = trigger;
     // Only a synchronous run (an awaited one has its promise) has a script
     // that can be ended this way; an awaited run is carried on and ends itself.
-    const takeover = resume && outer !== undefined && outer.promise === undefined;
+    const takeover = resume && outer && !outer.promise;
     try {
       for (;;) {
         const event = this.event(trigger, false, signalThatNeverAborts, run);
@@ -495,7 +495,7 @@ export class Registry {
   next(run: Run): Entry | undefined {
     // A run taken over and ended while its own call was still there: that
     // call takes nothing more (the callbacks are linked back for the next run).
-    if (this.#run !== run) return undefined;
+    if (this.#run !== run) return;
     for (;;) {
       const entry = (this.#ordinary.pop() ?? this.#last.pop()) as Entry | undefined;
       if (!entry) return undefined;
