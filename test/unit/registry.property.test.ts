@@ -168,18 +168,23 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
   }
 }
 
+// 1,000 sequences per property in `npm test`; the mutation run asks for
+// fewer (vitest.mutation.config.ts), since it runs this file once per mutant
+// the example tests leave alive.
+const RUNS = Number(process.env.REGISTRY_PROPERTY_RUNS ?? 1000);
+
 describe("Registry against a reference model", () => {
   test("random operations, a pool of shared functions (duplicates)", async () => {
     await fc.assert(
       fc.asyncProperty(opsArb, (ops) => check(ops, true)),
-      { numRuns: 1000 },
+      { numRuns: RUNS },
     );
   });
 
   test("random operations, one function per registration", async () => {
     await fc.assert(
       fc.asyncProperty(opsArb, (ops) => check(ops, false)),
-      { numRuns: 1000 },
+      { numRuns: RUNS },
     );
   });
 
