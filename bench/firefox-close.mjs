@@ -274,10 +274,12 @@ const patching = (name) => ({
 
 // `atexit@<commit>`: atexit as it was at that commit (its adapters/ and src/,
 // from git), measured beside the code as it stands.
+const sourceDirs = [];
 const sourceOf = (name) => {
   const [, commit] = name.split("@");
   if (!commit) return root;
   const dir = mkdtempSync(join(tmpdir(), "atexit-firefox-close-src-"));
+  sourceDirs.push(dir);
   execSync(`git archive ${commit} adapters src | tar -x -C ${dir}`, { cwd: root });
   return dir;
 };
@@ -398,7 +400,7 @@ if (tracing) {
 }
 await browser.close();
 server.close();
-rmSync(profile, { recursive: true, force: true });
+for (const dir of [profile, ...sourceDirs]) rmSync(dir, { recursive: true, force: true });
 
 console.log(`Firefox ESR tab closes, ${closes} per variant, taking turns (${Math.round((Date.now() - started) / 1000)} s; server keep-alive ${server.keepAliveTimeout} ms; ${clientErrors} client errors, ${aborted} requests aborted)`);
 console.log("| variant | closes | all 3 arrived | some lost | all lost | a beacon twice |");

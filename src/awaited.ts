@@ -11,7 +11,6 @@ import { type Entry, nameOf, type Run, type RunResult, type Then, thenOf, TIMEOU
 // setTimeout's delay is a signed 32-bit integer; anything longer fires at once.
 export const MAX_TIMER_MS: number = 2 ** 31 - 1;
 
-
 export function timeoutError(message: string): Error {
   return typeof DOMException === "function"
     ? new DOMException(message, "TimeoutError")

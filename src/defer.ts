@@ -197,7 +197,6 @@ export function defer(promise: PromiseLike<unknown>): void {
   deferWith(undefined, promise);
 }
 
-
 /**
  * Waits for every promise in `work`, and for what is deferred into it
  * meanwhile, for at most `ms`; returns whether it all settled.

@@ -48,11 +48,14 @@ const page = `
   globalThis.show = () => { document.visibilityState = "visible"; fire("document", "visibilitychange"); };
 `;
 
-/** A page with atexit's browser entry and three callbacks c, b, a (registered a, b, c), which log to `log`. */
-function pageWith(callbacks: string): { context: Context; log: string[] } {
+/**
+ * A page with atexit's browser entry and the callbacks `callbacks` registers
+ * (which log to `log`); `before` runs first, as a page's own script loaded before atexit.
+ */
+function pageWith(callbacks: string, before = ""): { context: Context; log: string[] } {
   const log: string[] = [];
   const context = createContext({ log, console });
-  runInContext(`${page}\n${entry}\n${callbacks}`, context);
+  runInContext(`${page}\n${before}\n${entry}\n${callbacks}`, context);
   return { context, log };
 }
 
@@ -116,10 +119,10 @@ describe("the browser entry when the browser ends a listener's script", () => {
   });
 
   test("ended before the run began (in a page's own listener before atexit's): the next trigger runs the episode", () => {
-    const log: string[] = [];
-    const context = createContext({ log, console });
-    runInContext(`${page}\nlet spins = 1; addEventListener("pagehide", () => { if (spins-- > 0) for (;;); });\n${entry}\n
-      for (const name of ["a", "b", "c"]) atexit.register((event) => log.push(name + " " + event.reason));`, context);
+    const { context, log } = pageWith(
+      `for (const name of ["a", "b", "c"]) atexit.register((event) => log.push(name + " " + event.reason));`,
+      `let spins = 1; addEventListener("pagehide", () => { if (spins-- > 0) for (;;); });`,
+    );
     endedIn(context, `fire("window", "pagehide", { persisted: false })`);
     expect(log).toEqual([]);
     runInContext("hide()", context);
