@@ -14,8 +14,6 @@ export const root = fileURLToPath(new URL("..", import.meta.url));
  * runApi: how to run the callbacks without exiting (only atexit has one that is measured).
  * load(): imports it and returns { add(fn) → handle, remove?(handle), runAll?() },
  *   the same usage as functions.
- * earlier: an earlier version of atexit, shown beside this one for before/after
- *   figures and never counted as the best library of a row.
  */
 export const libraries = [
   {
@@ -25,19 +23,6 @@ export const libraries = [
     runApi: "await runHandlers()",
     async load() {
       const { register, runHandlers } = await import("atexit");
-      return { add: (fn) => register(fn), remove: (off) => off(), runAll: () => runHandlers() };
-    },
-  },
-  {
-    // atexit 0.1.0 as packed before its exit engine was reworked
-    // (test/fixtures/atexit-0.1.0.tgz, installed as this dev dependency).
-    name: "atexit-0.1.0",
-    earlier: true,
-    consumer: `import { register } from "atexit-0.1.0";\nregister(() => console.log("bye"));`,
-    unregisterApi: "call the handle register() returns",
-    runApi: "await runHandlers()",
-    async load() {
-      const { register, runHandlers } = await import("atexit-0.1.0");
       return { add: (fn) => register(fn), remove: (off) => off(), runAll: () => runHandlers() };
     },
   },
@@ -87,9 +72,6 @@ export const libraries = [
     },
   },
 ];
-
-/** Whether `name` competes for a row's best (an earlier atexit does not). */
-export const ranked = (name) => !byName(name).earlier;
 
 export const byName = (name) => {
   const library = libraries.find((candidate) => candidate.name === name);

@@ -1,6 +1,6 @@
 // Turns one run's results into the report: the same Markdown goes to stdout
 // and to bench/RESULTS.md. Everything said here is computed from the numbers.
-import { libraries, ranked } from "./libraries.mjs";
+import { libraries } from "./libraries.mjs";
 import { drainVariants } from "./drain.mjs";
 import { EMPTY } from "./import-cost.mjs";
 import { BASELINE, scenarios } from "./latency.mjs";
@@ -10,8 +10,6 @@ import { latencyBest } from "./targets.mjs";
 import { best, bytes, count, markdownTable, ms, ns, ratio, withRatio } from "./table.mjs";
 
 const names = libraries.map(({ name }) => name);
-/** The best of a row's `values` (one per name), among the libraries that compete for it. */
-const bestOf = (values) => best(values.filter((_, i) => ranked(names[i])));
 
 function header(meta) {
   const lines = [
@@ -24,7 +22,6 @@ function header(meta) {
     `- Libraries: ${names.map((name) => `${name}@${meta.libraryVersions[name]}`).join(", ")}.`,
     "",
     "Every figure is followed by its ratio to the best library for that row (best = 1.00×; lower is better everywhere).",
-    "`atexit-0.1.0` is this package's 0.1.0, before its exit engine was reworked: shown for before and after, never the best.",
     "Each measure runs its variants in one session, interleaved where the machine's state could drift,",
     "so the ratios compare like with like even when the absolute figures move with the machine's load.",
   ];
@@ -101,7 +98,7 @@ const OVERHEAD_FLOOR_MS = 1;
 function importSection(importCost) {
   const rows = Object.entries(importCost.result).map(([runtime, variants]) => {
     const empty = variants[EMPTY];
-    const top = bestOf(names.map((name) => variants[name].overhead?.median));
+    const top = best(names.map((name) => variants[name].overhead?.median));
     return [
       runtime,
       empty.error ? empty.error : ms(empty.wall.median),
@@ -149,7 +146,7 @@ function scaleSection(scale) {
   for (const { key, label, format } of perOpMetrics) {
     const rows = counts.filter((N) => scale.atexit[N]).map((N) => {
       const values = names.map((name) => scale[name][N]?.[key]);
-      const top = bestOf(values);
+      const top = best(values);
       return [
         fmtCount(N),
         ...names.map((name, i) => {
@@ -329,9 +326,7 @@ function missesSection() {
     "## What the misses pay for",
     "",
     "- **Size.** The registry class is most of a register-only bundle, and a class cannot be tree-shaken: every",
-    "  member any copy of atexit may call on the realm's shared registry (0.1.0's copies call `add`, `unregister`,",
-    "  `clear`, `requestExit`, `finalStatus`, `reinstall`, `detach`, `runNow` and `runAwaited`) must be there in",
-    "  whichever copy makes it. So `unregister`'s index, `clear`, the status rules and the synchronous run ride in",
+    "  member any copy of atexit may call on the realm's shared registry must be there in whichever copy makes it. So `unregister`'s index, `clear`, the status rules and the synchronous run ride in",
     "  every bundle. What could leave did: the awaited run (timers, `AbortController`, `TimeoutError`) lives in",
     "  src/awaited.ts and reaches only the server entries and programs that import `exit` or `runHandlers`; Bun's",
     "  corrections are in the Bun entry only; the entries export free functions. Next is src/validate.ts: a",

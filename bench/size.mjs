@@ -48,7 +48,7 @@ export const sizeRows = [
   ...atexitEntries.map((row) => ({ ...row, library: "atexit", main: row.entry === "atexit" })),
   ...libraries
     .filter((library) => library.name !== "atexit")
-    .map((library) => ({ entry: library.name, library: library.name, main: !library.earlier, consumer: library.consumer })),
+    .map((library) => ({ entry: library.name, library: library.name, main: true, consumer: library.consumer })),
 ];
 
 /**

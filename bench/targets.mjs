@@ -4,7 +4,7 @@
 // the latencies compare the time atexit adds to a process's end with the
 // time the best library adds.
 import { BASELINE, scenarios } from "./latency.mjs";
-import { libraries, ranked } from "./libraries.mjs";
+import { libraries } from "./libraries.mjs";
 import { growth } from "./scale.mjs";
 import { bytes, count, ms, ns } from "./table.mjs";
 
@@ -17,9 +17,7 @@ function sizeTarget(size, platform, limit) {
   const figures = size[platform].atexit;
   const target = `register-only consumer of \`atexit\`, platform ${platform}, ≤ ${bytes(limit)} brotli`;
   if (figures.error) return { target, measured: figures.error, verdict: "missed" };
-  const before = size[platform]["atexit-0.1.0"];
-  const was = before && !before.error ? ` (0.1.0: ${bytes(before.brotli)})` : "";
-  return { target, measured: `${bytes(figures.brotli)} brotli${was}`, verdict: figures.brotli <= limit ? "met" : "missed" };
+  return { target, measured: `${bytes(figures.brotli)} brotli`, verdict: figures.brotli <= limit ? "met" : "missed" };
 }
 
 /** At N = 1e6, handles kept: atexit's register time and heap per registration no more than when-exit's. */
@@ -28,8 +26,7 @@ function registrationTarget(scale, key, what, format) {
   const mine = scale.atexit[1e6]?.[key];
   const theirs = scale["when-exit"]?.[1e6]?.[key];
   if (mine === undefined || theirs === undefined) return { target, measured: "N=1e6 not measured for both", verdict: "unclear" };
-  const was = scale["atexit-0.1.0"]?.[1e6]?.[key];
-  const measured = `${format(mine)} vs ${format(theirs)} (${(mine / theirs).toFixed(2)}×)${was === undefined ? "" : `; 0.1.0: ${format(was)}`}`;
+  const measured = `${format(mine)} vs ${format(theirs)} (${(mine / theirs).toFixed(2)}×)`;
   return { target, measured, verdict: mine <= theirs ? "met" : "missed" };
 }
 
@@ -38,7 +35,7 @@ function randomUnregisterTarget(scale) {
   const target = "unregister in random order at N=1e5 ≤ the best library's";
   const mine = scale.atexit[1e5]?.unregisterRandomNs;
   const others = libraries
-    .filter(({ name }) => name !== "atexit" && ranked(name))
+    .filter(({ name }) => name !== "atexit")
     .map(({ name }) => ({ name, value: scale[name]?.[1e5]?.unregisterRandomNs }))
     .filter(({ value }) => value !== undefined);
   if (mine === undefined || others.length === 0) return { target, measured: "N=1e5 not measured", verdict: "unclear" };
@@ -79,7 +76,7 @@ function millionTarget(scale) {
  * "No worse" allows for noise: atexit's median at most the best's third quartile.
  */
 export function latencyBest(row) {
-  const candidates = Object.entries(row).filter(([name, figures]) => name !== BASELINE && ranked(name) && figures.ranEvery);
+  const candidates = Object.entries(row).filter(([name, figures]) => name !== BASELINE && figures.ranEvery);
   if (candidates.length === 0) return undefined;
   const [name, figures] = candidates.reduce((a, b) => (b[1].latency.median < a[1].latency.median ? b : a));
   return { name, ...figures.latency };
@@ -106,10 +103,9 @@ function latencyTargets(latency) {
     const mine = added(row, "atexit");
     const theirs = added(row, top.name);
     const allowed = factor === 1 ? top.q3 - row[BASELINE].latency.median : factor * Math.max(theirs, 0);
-    const was = row["atexit-0.1.0"] ? `; 0.1.0: ${signed(added(row, "atexit-0.1.0"))}` : "";
     return {
       target,
-      measured: `${signed(mine)} vs ${top.name} ${signed(theirs)}${was}`,
+      measured: `${signed(mine)} vs ${top.name} ${signed(theirs)}`,
       verdict: mine <= allowed ? "met" : "missed",
     };
   });
