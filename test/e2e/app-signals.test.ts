@@ -44,7 +44,7 @@ describe.each(debugIds)("%s: ATEXIT_DEBUG=1", (id) => {
 
   test("reports a duplicate delivery it ignored", async () => {
     const outcome = await run("duplicate", { ATEXIT_DEBUG: "1" }, {
-      signals: [{ signal: "SIGINT" }, { signal: "SIGINT", afterMs: 5 }],
+      signals: [{ signal: "SIGINT" }, { signal: "SIGINT", afterLine: "flush start" }],
     });
     expect(outcome.lines).toEqual(["flush start", "flush done"]);
     expect(outcome.signal).toBe("SIGINT");
@@ -54,7 +54,7 @@ describe.each(debugIds)("%s: ATEXIT_DEBUG=1", (id) => {
   test("without it, the same paths print nothing", async () => {
     const owned = await run("app-exit", {}, { signals: [{ signal: "SIGTERM" }] });
     const duplicate = await run("duplicate", { ATEXIT_DEBUG: "0" }, {
-      signals: [{ signal: "SIGINT" }, { signal: "SIGINT", afterMs: 5 }],
+      signals: [{ signal: "SIGINT" }, { signal: "SIGINT", afterLine: "flush start" }],
     });
     expect([owned.lines, owned.code, owned.stderr]).toEqual([["app exits", "flush start"], 0, ""]);
     expect([duplicate.lines, duplicate.signal, duplicate.stderr]).toEqual([["flush start", "flush done"], "SIGINT", ""]);
