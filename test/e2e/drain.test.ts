@@ -10,15 +10,19 @@ import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+type Server = Awaited<ReturnType<typeof serve>>;
+
 /**
- * SIGTERM 300 ms after `replies` began; whether a new connection 150 ms after
- * the signal was refused; then the replies and the process's end.
+ * SIGTERM once the server has begun `count` requests for `path` (a fixed
+ * pause raced their arrival under load); whether a new connection 50 ms
+ * after the exit run began was refused; then the replies and the process's end.
  */
-async function signalDuring<T, E>(child: { kill(signal: NodeJS.Signals): boolean }, port: number, replies: Promise<T>, ended: Promise<E>) {
-  await sleep(300);
+async function signalDuring<T>({ child, port, ended, printed }: Server, replies: Promise<T>, path: string, count: number) {
+  await printed(`begun ${path}`, count);
   const signalled = performance.now();
   child.kill("SIGTERM");
-  await sleep(150);
+  await printed("exit run");
+  await sleep(50);
   const refused = !(await accepts(port));
   return { signalled, refused, done: await replies, end: await ended };
 }
@@ -35,16 +39,22 @@ async function serve(id: RuntimeId, api: string, timeout: number, delay: number)
   );
   const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
   ended.finally(() => clearTimeout(guard));
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
   const port = await new Promise<number>((resolve, reject) => {
-    let out = "";
-    child.stdout.on("data", (chunk) => {
-      out += chunk;
+    child.stdout.on("data", () => {
       const match = /port (\d+)\nready\n/.exec(out);
       if (match) resolve(Number(match[1]));
     });
     child.once("exit", () => reject(new Error(`server ended before it was ready: ${stderr}`)));
   });
-  return { child, port, ended, stderr: () => stderr };
+  /** Resolves once the server has printed `line` `count` times (it prints "begun <path>" as a handler starts). */
+  const printed = async (line: string, count = 1): Promise<void> => {
+    for (const until = performance.now() + 10_000; out.split("\n").filter((l) => l === line).length < count; await sleep(5)) {
+      if (performance.now() > until) throw new Error(`the server did not print "${line}" ${count} times: ${out}`);
+    }
+  };
+  return { child, port, ended, printed, stderr: () => stderr };
 }
 
 // Each runtime with its own server, and with node:http's; Express's and Fastify's on Node.
@@ -60,12 +70,12 @@ const cases: Array<[RuntimeId, string]> = [
 
 describe.each(cases)("%s, %s server", (id, api) => {
   test("SIGTERM: requests in flight finish, idle keep-alive connections close at once, new ones are refused, then it dies by SIGTERM", async () => {
-    const { child, port, ended } = await serve(id, api, 4000, 0);
-    const idle = await Promise.all([0, 1, 2, 3].map(() => Client.open(port)));
+    const server = await serve(id, api, 4000, 0);
+    const idle = await Promise.all([0, 1, 2, 3].map(() => Client.open(server.port)));
     for (const client of idle) expect((await client.get("/")).status).toBe(200);
-    const busy = await Promise.all([0, 1, 2].map(() => Client.open(port)));
+    const busy = await Promise.all([0, 1, 2].map(() => Client.open(server.port)));
     const replies = Promise.all(busy.map((client) => client.get("/slow")));
-    const { signalled, refused, done, end } = await signalDuring(child, port, replies, ended);
+    const { signalled, refused, done, end } = await signalDuring(server, replies, "/slow", 3);
 
     expect(done.map((reply) => reply.status)).toEqual([200, 200, 200]);
     if (id === "node") for (const reply of done) expect(reply.headers.connection).toBe("close");
@@ -77,10 +87,10 @@ describe.each(cases)("%s, %s server", (id, api) => {
 
   // Only node:http's fixture has /stream; the other servers are not asked.
   if (api === "node") test("a response whose headers left before the signal: its keep-alive connection closes once it is sent", async () => {
-    const { child, port, ended } = await serve(id, api, 4000, 0);
+    const { child, port, ended, printed } = await serve(id, api, 4000, 0);
     const client = await Client.open(port);
     const reply = client.get("/stream");
-    await sleep(300);
+    await printed("begun /stream");
     child.kill("SIGTERM");
     const done = await reply;
     await ended;
@@ -90,13 +100,13 @@ describe.each(cases)("%s, %s server", (id, api) => {
   });
 
   test("a request longer than the timeout is cut at the timeout, and the process still dies by SIGTERM", async () => {
-    const { child, port, ended } = await serve(id, api, 600, 0);
+    const { child, port, ended, printed } = await serve(id, api, 600, 0);
     const client = await Client.open(port);
     const reply = client.get("/long").then(
       () => "answered",
       () => "cut",
     );
-    await sleep(200);
+    await printed("begun /long");
     const signalled = performance.now();
     child.kill("SIGTERM");
     const end = await ended;
@@ -108,16 +118,18 @@ describe.each(cases)("%s, %s server", (id, api) => {
   });
 
   test("isDraining() turns true at the signal, and delay keeps the listener open for its duration", async () => {
-    const { child, port, ended } = await serve(id, api, 4000, 500);
+    const { child, port, ended, printed } = await serve(id, api, 4000, 500);
     const client = await Client.open(port);
     expect((await client.get("/ready")).status).toBe(200);
     const signalled = performance.now();
     child.kill("SIGTERM");
-    await sleep(100);
+    // The fixture's own callback, which runs just before the drain's (LIFO), says when the signal was handled.
+    await printed("exit run");
+    const handled = performance.now();
     expect((await client.get("/ready")).status).toBe(503);
     expect(await accepts(port)).toBe(true);
     // Past the delay, the listener is closed.
-    await sleep(Math.max(0, 700 - (performance.now() - signalled)));
+    await sleep(Math.max(0, 700 - (performance.now() - handled)));
     expect(await accepts(port)).toBe(false);
     const end = await ended;
     expect(end.signal).toBe("SIGTERM");
@@ -127,8 +139,8 @@ describe.each(cases)("%s, %s server", (id, api) => {
 
 describe("node, node:http2 server", () => {
   test("SIGTERM: the session gets GOAWAY, its streams in flight finish, new connections are refused, then it dies by SIGTERM", async () => {
-    const { child, port, ended } = await serve("node", "http2", 4000, 0);
-    const session = connectHttp2(`http://127.0.0.1:${port}`);
+    const server = await serve("node", "http2", 4000, 0);
+    const session = connectHttp2(`http://127.0.0.1:${server.port}`);
     session.on("error", () => {});
     let goawayAt: number | undefined;
     session.on("goaway", () => (goawayAt = performance.now()));
@@ -143,7 +155,7 @@ describe("node, node:http2 server", () => {
       });
     expect((await get("/")).status).toBe(200);
     const replies = Promise.all([get("/slow"), get("/slow"), get("/slow")]);
-    const { signalled, refused, done, end } = await signalDuring(child, port, replies, ended);
+    const { signalled, refused, done, end } = await signalDuring(server, replies, "/slow", 3);
     session.destroy();
     expect(done.map((reply) => reply.status)).toEqual([200, 200, 200]);
     // GOAWAY arrives, but not always at once: under load it came only as the
