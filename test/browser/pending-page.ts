@@ -11,7 +11,8 @@ Object.assign(globalThis, { payload, mechanism: typeof (globalThis as { fetchLat
 if (params.has("bfcache")) {
   payload.set({ value: 1 });
   addEventListener("pageshow", (event) => {
-    if (event.persisted) setTimeout(() => (location.href = "/other.html"), 200);
+    // The test knows the page has left for good when this is asked for.
+    if (event.persisted) setTimeout(() => (location.href = `/other.html?left=${params.get("id")}`), 200);
   });
   setTimeout(() => (location.href = "/back.html"), 100);
 }

@@ -9,11 +9,14 @@ export interface BeaconServer {
   received(id: string): unknown[];
   /** Drops what was received for `id`. */
   forget(id: string): void;
+  /** Whether a page was asked for at `url` (its path and query), as a navigation does. */
+  requested(url: string): boolean;
   close(): Promise<void>;
 }
 
 export async function startServer(files: Record<string, string>): Promise<BeaconServer> {
   const records = new Map<string, unknown[]>();
+  const requests = new Set<string>();
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     if (request.method === "POST") {
@@ -30,6 +33,7 @@ export async function startServer(files: Record<string, string>): Promise<Beacon
       });
       return;
     }
+    requests.add(`${url.pathname}${url.search}`);
     const file = files[url.pathname];
     if (file === undefined) return void response.writeHead(404).end();
     const type = url.pathname.endsWith(".js") ? "text/javascript" : "text/html";
@@ -42,6 +46,7 @@ export async function startServer(files: Record<string, string>): Promise<Beacon
     origin: `http://127.0.0.1:${port}`,
     received: (id) => records.get(id) ?? [],
     forget: (id) => void records.delete(id),
+    requested: (url) => requests.has(url),
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
