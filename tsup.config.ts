@@ -12,6 +12,8 @@ const config: Options = {
     child: "src/child.ts",
     http: "src/http.ts",
     request: "src/request.ts",
+    "request-edge": "src/request-edge.ts",
+    "request-workerd": "src/request-workerd.ts",
     "adapters/workerd": "adapters/workerd.ts",
     "adapters/fallback": "adapters/fallback.ts",
     "adapters/auto": "adapters/auto.ts",

@@ -4,6 +4,7 @@ import type { Adapter } from "../src/adapter.ts";
 import { processHost, type ProcessQuirks } from "./_node.ts";
 import { flushStdio, STDIO_FLUSH_LIMIT_MS, type ProcessLike, within } from "./_process.ts";
 import { serverAdapter } from "./_server.ts";
+import { BUN_UNHEARD } from "./_signals.ts";
 
 type Sink = { flush(): unknown };
 
@@ -60,6 +61,7 @@ function bunQuirks(proc: ProcessLike): ProcessQuirks {
         },
       ],
     ],
+    unheard: BUN_UNHEARD,
     // Bun has only the explicit switch, used when nothing of the application's held the channel already.
     releaseChannel: (channel, appHeld) => {
       if (!appHeld) channel.unref?.();

@@ -5,10 +5,10 @@
 // their own.
 import type { Adapter } from "../src/adapter.ts";
 import { debugRequested } from "./_debug.ts";
-import { flushStdio, getProcess, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
+import { flushStdio, getProcess, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import { type CrashReason, serverAdapter } from "./_server.ts";
 import { signalExitListeners } from "./_server-signal.ts";
-import { denoSignals } from "./_signals.ts";
+import { DENO_UNRAISABLE, denoSignals } from "./_signals.ts";
 
 /** The parts of the `Deno` global atexit touches (no `@types/deno` needed). */
 export interface DenoLike {
@@ -83,6 +83,7 @@ export function denoAdapter(deno: DenoLike): Adapter {
     runtime: "deno",
     pid: deno.pid,
     windows,
+    unraisable: DENO_UNRAISABLE,
     debug: debugFlag(deno),
     code: () => deno.exitCode,
     setCode: (code) => void (deno.exitCode = code),
@@ -129,8 +130,7 @@ export function denoAdapter(deno: DenoLike): Adapter {
       };
       const onError = (event: Event): void => onCrash("exception", event, (event as ErrorEvent).error);
       const onRejection = (event: Event): void => onCrash("rejection", event, (event as PromiseRejectionEvent).reason);
-      // `?? []`: a registry made by an older copy of atexit has no such setting.
-      const signals = denoSignals(windows, extraSignals ?? []).map((signal) => [signal, (): void => paths.signal(signal)] as const);
+      const signals = denoSignals(deno.build.os, extraSignals).map((signal) => [signal, (): void => paths.signal(signal)] as const);
       ours = new Map(signals);
 
       const events = [
@@ -142,7 +142,11 @@ export function denoAdapter(deno: DenoLike): Adapter {
       for (const [event, listener] of events) addEventListener(event, listener);
       for (const [signal, listener] of signals) deno.addSignalListener(signal, listener);
       proc?.on("exit", onUnload);
+      // process.exit() fires node:process `exit` before `unload`: kept last
+      // there, ours sees the status an application's `exit` listener sets.
+      const stopKeeping = proc && keepLast(proc, "exit", onUnload);
       return () => {
+        stopKeeping?.();
         proc?.off("exit", onUnload);
         for (const [event, listener] of events) removeEventListener(event, listener);
         for (const [signal, listener] of signals) deno.removeSignalListener(signal, listener);

@@ -5,7 +5,7 @@
 import type { Adapter } from "../src/adapter.ts";
 import type { AtexitConfig } from "../src/types.ts";
 import { debugRequested } from "./_debug.ts";
-import { currentExitCode, flushStdio, STDIO_FLUSH_LIMIT_MS, type ChannelLike, type ProcessLike } from "./_process.ts";
+import { currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS, type ChannelLike, type ProcessLike } from "./_process.ts";
 import { type CrashReason, type ExitPaths, serverAdapter, type ServerHost } from "./_server.ts";
 import { signalExitListeners } from "./_server-signal.ts";
 import { exitSignals } from "./_signals.ts";
@@ -33,6 +33,8 @@ export interface ProcessQuirks {
   listeners?(wiring: ProcessWiring): Listener[];
   /** Takes back the hold atexit's `message` listener puts on the IPC channel. */
   releaseChannel(channel: ChannelLike, appHeld: boolean): void;
+  /** Signals the runtime never hands to a listener: not listened to. */
+  readonly unheard?: readonly string[];
 }
 
 /** The handles behind a stdout or stderr whose writes can wait in a queue. */
@@ -104,8 +106,10 @@ function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring)
   // beforeExit fires again once our run is over: the engine runs once.
   const onBeforeExit = (): void => (quirks.beforeExit ? quirks.beforeExit(paths) : void paths.natural());
   // Every end passes here last, synchronously: process.exit(), a crash, or the
-  // natural end after beforeExit (then usually with nothing left to run).
-  const onExit = (code: number): void => paths.last(code);
+  // natural end after beforeExit (then usually with nothing left to run). The
+  // status is read now, not taken from the event: the runtime ends with
+  // process.exitCode as the `exit` listeners leave it, and ours is kept last.
+  const onExit = (code: number): void => paths.last(proc.exitCode == null ? code : currentExitCode(proc));
   // The monitor observes an uncaught error without changing Node's handling.
   // With Node's default `--unhandled-rejections=throw`, rejections arrive here too.
   const onCrash = (error: unknown, origin: unknown): void => {
@@ -127,14 +131,18 @@ function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring)
     ...(quirks.listeners?.(wiring) ?? []),
     ...(ipc ? [["message", (message: unknown) => paths.message(message)] as const] : []),
     // Bound per signal: a listener is not told which signal fired on every runtime.
-    ...exitSignals(proc.platform, config.extraSignals).map((signal): Listener => [signal, () => paths.signal(signal)]),
+    ...exitSignals(proc.platform, config.extraSignals)
+      .filter((signal) => !quirks.unheard?.includes(signal))
+      .map((signal): Listener => [signal, () => paths.signal(signal)]),
   ];
   // A `message` listener keeps the IPC channel, and so the process, alive:
   // atexit's must not, or a forked child would never end by itself.
   const appHeldChannel = ipc ? proc.listenerCount("message") > 0 : false;
   for (const [event, listener] of listeners) proc.on(event, listener);
+  const stopKeeping = keepLast(proc, "exit", onExit);
   if (ipc) quirks.releaseChannel(ipc, appHeldChannel);
   return () => {
+    stopKeeping();
     // Node drops the count our listener held when it is removed: hold it back first.
     ipc?.refCounted?.();
     for (const [event, listener] of listeners) proc.off(event, listener);

@@ -1,4 +1,5 @@
-// This module is browser compatible.
+import type { Adapter } from "../src/adapter.ts";
+import { assertRuntime, detectRuntime } from "../src/detect.ts";
 
 /**
  * The parts of Node's `process` (also provided by Bun and Deno) that atexit
@@ -38,14 +39,65 @@ interface WritableLike {
   write(chunk: string, callback: () => void): boolean;
 }
 
-/** `globalThis.process`, if this host has one. */
-export const getProcess = (): ProcessLike | undefined =>
-  (globalThis as unknown as { process?: ProcessLike }).process;
+/**
+ * `globalThis.process`, if this host has one that atexit can listen on:
+ * some sandboxes blank it (`{}`, `null`), and then there is none.
+ */
+export function getProcess(): ProcessLike | undefined {
+  try {
+    const proc = (globalThis as unknown as { process?: Partial<ProcessLike> | null }).process;
+    const usable = typeof proc?.on === "function" && typeof proc.off === "function" && typeof proc.listenerCount === "function";
+    return usable && typeof proc.kill === "function" && typeof proc.exit === "function" ? (proc as ProcessLike) : undefined;
+  } catch {
+    // A process whose getters throw is not one to listen on either.
+    return undefined;
+  }
+}
+
+/**
+ * The adapter of an entry for a runtime whose exit events come through its
+ * `process` (Node.js, Bun): another known runtime is refused, naming both;
+ * a host without a usable `process` gets the fallback's, which hooks nothing
+ * (its callbacks run through `exit()` and `runHandlers()`).
+ */
+export function processEntryAdapter(expected: "node" | "bun", entry: string, make: (proc: ProcessLike) => Adapter): Adapter {
+  const actual = detectRuntime();
+  if (actual !== "unknown") assertRuntime(expected, entry, actual);
+  const proc = getProcess();
+  return proc && actual === expected ? make(proc) : { runtime: actual };
+}
 
 /** `process.exitCode` as a number (Node accepts numeric strings there). */
 export function currentExitCode(proc: ProcessLike): number {
   const code = Number(proc.exitCode ?? 0);
   return Number.isInteger(code) ? code : 0;
+}
+
+/**
+ * A `newListener` listener that keeps `ours` the last listener of `event`:
+ * each time the application adds one of its own, ours moves behind it once
+ * the adding code's turn is over (the listener is added only after
+ * `newListener` returns). An `exit` listener added later may set
+ * `process.exitCode`, and the runtime ends with what the last one left, so
+ * atexit's, last, reads the status the program really ends with (a listener
+ * added in the same turn as the exit itself stays after ours). Returns what
+ * stops it.
+ */
+export function keepLast(proc: ProcessLike, event: string, ours: (...args: never[]) => void): () => void {
+  let keeping = true;
+  const onNewListener = (added: unknown, listener: unknown): void => {
+    if (added !== event || listener === ours) return;
+    queueMicrotask(() => {
+      if (!keeping) return;
+      proc.off(event, ours);
+      proc.on(event, ours);
+    });
+  };
+  proc.on("newListener", onNewListener);
+  return () => {
+    keeping = false;
+    proc.off("newListener", onNewListener);
+  };
 }
 
 /** How long a forced end waits for stdout/stderr to drain into a pipe. */

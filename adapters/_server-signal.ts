@@ -19,7 +19,7 @@ const RERAISE_GRACE_MS = 500;
 export const SECOND_SIGNAL_DRAIN_MS = 500;
 
 /** What the signal path needs of its host: the runtime's part (see `ServerHost`) and the engine's. */
-export interface SignalHost extends Pick<ServerHost, "pid" | "windows" | "appOwns" | "kill" | "exit" | "flush"> {
+export interface SignalHost extends Pick<ServerHost, "pid" | "windows" | "unraisable" | "appOwns" | "kill" | "exit" | "flush"> {
   /** Ends with `code` (after a flush), for `exit()` called during the run. */
   end(code: number): Promise<void>;
   /** Tells the adapter a terminal run has begun (its other paths change meaning). */
@@ -58,8 +58,9 @@ export function signalHandler(registry: AdapterRegistry, host: SignalHost, runti
     const fallback = signalStatus(signal);
     registry.detach();
     // PID 1 ignores signals it has no handler for (a container without init):
-    // exit with the shell's 128+n instead, as on Windows.
-    if (host.windows || host.pid === 1) return host.exit(fallback);
+    // exit with the shell's 128+n instead, as on Windows, and after a signal
+    // the runtime cannot die by.
+    if (host.windows || host.pid === 1 || host.unraisable?.includes(signal)) return host.exit(fallback);
     host.kill(host.pid, signal);
     setTimeout(() => host.exit(fallback), RERAISE_GRACE_MS);
   };

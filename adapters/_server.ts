@@ -21,6 +21,8 @@ export interface ServerHost {
   readonly pid: number;
   /** Windows cannot raise a signal on itself: exit with 128+n there. */
   readonly windows: boolean;
+  /** Signals this runtime cannot die by once atexit has listened to them: exit with 128+n after those. */
+  readonly unraisable?: readonly string[];
   /** `ATEXIT_DEBUG` is set: report what the exit paths cut or leave alone. */
   readonly debug: boolean;
   /** The status the program would end with if it ended now. */
@@ -107,6 +109,7 @@ function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: numb
     {
       pid: host.pid,
       windows: host.windows,
+      ...(host.unraisable && { unraisable: host.unraisable }),
       appOwns: (signal) => host.appOwns(signal),
       kill: (pid, signal) => host.kill(pid, signal),
       exit: (code) => host.exit(code),

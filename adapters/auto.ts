@@ -33,11 +33,13 @@ export type * from "../src/types.ts";
 // `browser` condition or atexit/adapters/browser.
 // A request-scoped host (workerd, edge) has no exit events to hook: its
 // invocations end through atexit/request's withExit.
+// A host without a usable `process` (some sandboxes blank it) hooks nothing there.
 function pick(): Adapter {
   const runtime = detectHost();
+  const proc = getProcess();
   if (runtime === "deno") return denoAdapter(getDeno()!);
-  if (runtime === "node") return nodeAdapter(getProcess()!);
-  if (runtime === "bun") return bunAdapter(getProcess()!);
+  if (runtime === "node" && proc) return nodeAdapter(proc);
+  if (runtime === "bun" && proc) return bunAdapter(proc);
   if (runtime === "browser" || runtime === "worker") return browserAdapter();
   return { runtime };
 }

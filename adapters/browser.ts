@@ -25,7 +25,7 @@ import type { Atexit, BrowserExitReason, ExitCallback } from "../src/types.ts";
 import { browserAdapter, listenBeforeUnload } from "./_browser.ts";
 
 export { clear, configure, count } from "../src/public.ts";
-export { defer } from "../src/defer.ts";
+export { deferOnEdge as defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.

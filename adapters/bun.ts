@@ -16,21 +16,17 @@
  * @module
  */
 import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { assertRuntime } from "../src/detect.ts";
 import { unregister as unregisterAny } from "../src/public.ts";
 import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { bunAdapter } from "./_bun.ts";
-import { getProcess } from "./_process.ts";
+import { processEntryAdapter } from "./_process.ts";
 
 export { clear, configure, count } from "../src/public.ts";
 export { defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(() => {
-  assertRuntime("bun", "atexit/adapters/bun");
-  return bunAdapter(getProcess()!);
-});
+const host = /* @__PURE__ */ lazyHost(() => processEntryAdapter("bun", "atexit/adapters/bun", bunAdapter));
 
 /**
  * Registers a callback to run when the process ends, last in, first out: awaited on a natural end, on atexit's `exit()` and on SIGINT, SIGTERM and SIGHUP; synchronously on `process.exit()` and crashes.

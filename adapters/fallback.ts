@@ -15,18 +15,20 @@
  */
 import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
 import { unregister as unregisterAny } from "../src/public.ts";
-import { detectHost } from "../src/detect.ts";
+import { detectEdgeHost } from "../src/detect.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
 
 // A host without exit events runs the callbacks only through exit() and runHandlers().
 type FallbackExitReason = "exit" | "manual";
 
 export { clear, configure, count } from "../src/public.ts";
-export { defer } from "../src/defer.ts";
+export { deferOnEdge as defer } from "../src/defer.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectHost() }));
+// Named without reading `process` (this is the edge-light and worker build):
+// Deno, Bun, workerd, edge, a page or a web worker, else "unknown".
+const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectEdgeHost() }));
 
 /**
  * Registers a callback, last in, first out. With no exit event to hook here,

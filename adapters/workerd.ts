@@ -25,8 +25,8 @@
  */
 import { waitUntil } from "cloudflare:workers";
 import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { deferWith } from "../src/defer.ts";
-import { detectHost } from "../src/detect.ts";
+import { type DeferHost, deferWith, workerdContext } from "../src/defer.ts";
+import { detectEdgeHost } from "../src/detect.ts";
 import { unregister as unregisterAny } from "../src/public.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
 
@@ -37,8 +37,9 @@ export { clear, configure, count } from "../src/public.ts";
 export type * from "../src/types.ts";
 
 // The adapter is made on first use, and only if this entry is used at all.
-// Named from the host's globals, as the other entries are ("workerd" in workerd itself).
-const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectHost() }));
+// Named from the host's globals, as the other entries are ("workerd" in workerd
+// itself), without reading `process`.
+const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectEdgeHost() }));
 
 /**
  * Registers a callback, last in, first out: it runs at the end of every
@@ -74,4 +75,6 @@ const requestWaitUntil = (): ((promise: Promise<unknown>) => void) | undefined =
  * @param promise The background work (any thenable).
  * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
  */
-export const defer = (promise: PromiseLike<unknown>): void => deferWith(requestWaitUntil, promise);
+export const defer = (promise: PromiseLike<unknown>): void => deferWith(WORKERD_HOST, promise);
+
+const WORKERD_HOST: DeferHost = { context: workerdContext, waitUntil: requestWaitUntil };

@@ -201,7 +201,8 @@ export function send(url: string, bodies: string[], contentType: string, timeout
 async function fromServer(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
   const via: Way[] = [];
   const unsent: string[] = [];
-  const deadline = timeout < MAX_TIMER_MS ? AbortSignal.timeout(timeout) : undefined;
+  // Whole milliseconds: AbortSignal.timeout refuses a fraction (Node throws a RangeError for 1.5).
+  const deadline = timeout < MAX_TIMER_MS ? AbortSignal.timeout(Math.ceil(timeout)) : undefined;
   for (const body of bodies) {
     try {
       const response = await fetch(url, {

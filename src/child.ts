@@ -19,7 +19,7 @@
 
 import { register } from "../adapters/auto.ts";
 import type { ExitEvent, Registration } from "./types.ts";
-import { type Check, checkOptions, describe, duration, ofType } from "./validate.ts";
+import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "./validate.ts";
 
 /** Options for {@linkcode killOnExit}. */
 export interface KillOptions {
@@ -101,6 +101,19 @@ function kindOf(child: unknown): "node" | "bun" | "deno" | undefined {
   return undefined;
 }
 
+/** What killOnExit reads of `child`, once, up front: its kind, its pid, and whether it has already ended. */
+function inspect(child: unknown): { kind: ReturnType<typeof kindOf>; pid: unknown; exited: boolean } {
+  try {
+    const kind = kindOf(child);
+    if (!kind) return { kind, pid: undefined, exited: false };
+    const c = child as NodeChild;
+    return { kind, pid: c.pid, exited: kind !== "deno" && (c.exitCode !== null || c.signalCode !== null) };
+  } catch (error) {
+    // A Proxy's trap or a getter that throws: the caller's input failing, said as such.
+    throw new TypeError(`[atexit] killOnExit() could not read the child: ${reasonOf(error)}`, { cause: error });
+  }
+}
+
 /** Sends `signal` to `pid` (a negative pid: its group); false if nothing was there to signal. */
 function send(pid: number, signal: string): boolean {
   const { process, Deno } = globalThis as Globals;
@@ -157,10 +170,9 @@ function windows(): boolean {
  * ```
  */
 export function killOnExit(child: ChildLike, options?: KillOptions): Registration {
-  const kind = kindOf(child);
+  const { kind, pid, exited: endedAlready } = inspect(child);
   if (!kind) throw new TypeError(`[atexit] killOnExit() expects a child process (node:child_process, Deno or Bun), got ${describe(child)}`);
   const checked = checkOptions("killOnExit", options, killChecks) as KillOptions;
-  const { pid } = child;
   if (!Number.isInteger(pid) || (pid as number) <= 0) {
     throw new TypeError(`[atexit] killOnExit() expects a running child process; its pid is ${describe(pid)} (did it fail to start?)`);
   }
@@ -170,7 +182,7 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
   let group = checked.tree === true && !windows();
   const target = (): number => (group ? -(pid as number) : (pid as number));
 
-  let exited = kind !== "deno" && ((child as NodeChild).exitCode !== null || (child as NodeChild).signalCode !== null);
+  let exited = endedAlready;
   let onExited!: () => void;
   const ended = new Promise<void>((resolve) => {
     onExited = resolve;
@@ -204,6 +216,8 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
   };
 
   const stop = (event: ExitEvent): Promise<void> | undefined => {
+    // An invocation's end (atexit/request) is not the program's: the child lives on.
+    if (event.reason === "request") return undefined;
     // `tree` for a child spawned without `detached`: there is no group to
     // signal, and signalling none would leave the child running.
     if (group && !exited && !groupAlive(pid as number)) group = false;
@@ -227,7 +241,13 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
     onExited();
     registration();
   };
-  if (kind === "node") (child as NodeChild).once("exit", exit);
-  else void Promise.resolve(kind === "bun" ? (child as BunChild).exited : (child as DenoChild).status).then(exit, exit);
+  try {
+    if (kind === "node") (child as NodeChild).once("exit", exit);
+    else void Promise.resolve(kind === "bun" ? (child as BunChild).exited : (child as DenoChild).status).then(exit, exit);
+  } catch (error) {
+    // A hostile child: the registration is taken back, nothing is left half done.
+    registration();
+    throw new TypeError(`[atexit] killOnExit() could not listen to the child: ${reasonOf(error)}`, { cause: error });
+  }
   return registration;
 }

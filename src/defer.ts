@@ -30,27 +30,75 @@ export interface InvocationContext {
   run<T>(store: Invocation, fn: () => T): T;
 }
 
-type BuiltinModules = { process?: { getBuiltinModule?(id: string): unknown } };
+/**
+ * Where a host's AsyncLocalStorage comes from: one made, `null` if the host
+ * has none, `undefined` while it cannot tell yet (a module still loading).
+ */
+export type ContextSource = (state: RealmState) => InvocationContext | null | undefined;
+
+type AsyncHooks = { AsyncLocalStorage?: new () => InvocationContext } | undefined;
+type BuiltinModules = { process?: { getBuiltinModule?(id: string): unknown } | null };
+
+/** An AsyncLocalStorage from `hooks` (node:async_hooks), or null. */
+const made = (hooks: AsyncHooks): InvocationContext | null =>
+  typeof hooks?.AsyncLocalStorage === "function" ? new hooks.AsyncLocalStorage() : null;
 
 /**
- * The realm's AsyncLocalStorage for invocations, made once (shared by every
- * copy of atexit, so one copy's `withExit` is seen by another's `defer`).
- * Node (from 20.16), Deno, Bun and workerd with Node compatibility have one;
- * edge-runtime and older Node have none, and then `defer` holds work for every
+ * Node (from 20.16), Deno and Bun: node:async_hooks through
+ * `process.getBuiltinModule`, which older Node lacks. The process runtimes'
+ * entries use this one; the edge entries never read `process`.
+ */
+export const processContext: ContextSource = () => {
+  try {
+    return made((globalThis as BuiltinModules).process?.getBuiltinModule?.("node:async_hooks") as AsyncHooks);
+  } catch {
+    // A host that refuses the module has none to offer.
+    return null;
+  }
+};
+
+/**
+ * Hosts whose entries must never read `process` (edge runtimes, web
+ * workers): the host's own `AsyncLocalStorage` global, where it has one
+ * (Next.js's edge runtime does; Vercel's edge-runtime package and workerd do not).
+ */
+export const globalContext: ContextSource = () => {
+  try {
+    return made(globalThis as AsyncHooks);
+  } catch {
+    return null;
+  }
+};
+
+// A variable, not a literal: a bundler leaves the import to the runtime,
+// which refuses it where Node compatibility is off.
+const ASYNC_HOOKS = "node:async_hooks";
+
+/**
+ * workerd: node:async_hooks is a built-in module there with Node
+ * compatibility (or `nodejs_als`), reached by a dynamic import, never through
+ * `process`. Loading begins on the first use (`withExit` wraps its handler at
+ * module scope, so the first request finds it loaded); until it has, there is
+ * no telling.
+ */
+export const workerdContext: ContextSource = (state) => {
+  state.contextLoading ??= import(ASYNC_HOOKS).then(
+    (hooks: AsyncHooks) => void (state.context ??= made(hooks)),
+    () => void (state.context ??= null),
+  );
+  return state.context;
+};
+
+/**
+ * The realm's AsyncLocalStorage for invocations, made once from `source`
+ * (shared by every copy of atexit, so one copy's `withExit` is seen by
+ * another's `defer`). Where the host has none, `defer` holds work for every
  * invocation open at the time (see {@linkcode openInvocations}).
  */
-export function invocationContext(state: RealmState = realmState()): InvocationContext | undefined {
+export function invocationContext(source: ContextSource, state: RealmState = realmState()): InvocationContext | undefined {
   if (state.context === undefined) {
-    let made: InvocationContext | null = null;
-    try {
-      const hooks = (globalThis as BuiltinModules).process?.getBuiltinModule?.("node:async_hooks") as
-        | { AsyncLocalStorage?: new () => InvocationContext }
-        | undefined;
-      if (typeof hooks?.AsyncLocalStorage === "function") made = new hooks.AsyncLocalStorage();
-    } catch {
-      // A host that refuses the module has none to offer.
-    }
-    state.context = made;
+    const context = source(state);
+    if (context !== undefined) state.context = context;
   }
   return state.context ?? undefined;
 }
@@ -61,8 +109,8 @@ export function invocationContext(state: RealmState = realmState()): InvocationC
  * deferred by one of two interleaved requests then holds back both flushes,
  * which is late but never lost).
  */
-function openInvocations(state: RealmState): Invocation[] {
-  const context = invocationContext(state);
+function openInvocations(state: RealmState, source: ContextSource): Invocation[] {
+  const context = invocationContext(source, state);
   if (context) {
     const current = context.getStore();
     return current?.open ? [current] : [];
@@ -138,21 +186,29 @@ function hold(set: Set<Promise<void>>, work: Promise<void>): void {
   void work.then(() => set.delete(work));
 }
 
-/**
- * `defer` for an entry whose host may have a `waitUntil` of its own
- * (`cloudflare:workers` on workerd): see {@linkcode defer}.
- */
-export function deferWith(hostWaitUntil: (() => WaitUntil | undefined) | undefined, promise: PromiseLike<unknown>): void {
+/** What an entry's `defer` knows of its host: where AsyncLocalStorage comes from, and a `waitUntil` of its own (workerd's). */
+export interface DeferHost {
+  readonly context: ContextSource;
+  readonly waitUntil?: (() => WaitUntil | undefined) | undefined;
+}
+
+/** The process runtimes' host (Node.js, Deno, Bun). */
+const PROCESS_HOST: DeferHost = { context: processContext };
+/** Pages, web workers and edge runtimes: never `process`. */
+const EDGE_HOST: DeferHost = { context: globalContext };
+
+/** `defer` for an entry's host: see {@linkcode defer}. */
+export function deferWith(host: DeferHost, promise: PromiseLike<unknown>): void {
   const work = settledOf(promise, thenOfDeferred(promise));
   const state = realmState();
-  const invocations = openInvocations(state);
+  const invocations = openInvocations(state, host.context);
   if (invocations.length > 0) {
     // The invocation's exit phase waits for it, inside the host's waitUntil.
     for (const invocation of invocations) hold(invocation.deferred, work);
     return;
   }
   // Deferred from an exit phase (a callback), or in a request no withExit wraps.
-  const waitUntil = invocationContext(state)?.getStore()?.waitUntil ?? hostWaitUntil?.() ?? platformWaitUntil();
+  const waitUntil = invocationContext(host.context, state)?.getStore()?.waitUntil ?? host.waitUntil?.() ?? platformWaitUntil();
   if (waitUntil) {
     try {
       return waitUntil(work);
@@ -194,7 +250,19 @@ export function holdForProgram(work: Promise<void>): void {
  * ```
  */
 export function defer(promise: PromiseLike<unknown>): void {
-  deferWith(undefined, promise);
+  deferWith(PROCESS_HOST, promise);
+}
+
+/**
+ * {@linkcode defer} for pages, web workers and edge runtimes (the `browser`,
+ * `worker` and `edge-light` builds): the same, but it never reads `process`;
+ * AsyncLocalStorage is the host's own global, where it has one.
+ *
+ * @param promise The background work (any thenable).
+ * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
+ */
+export function deferOnEdge(promise: PromiseLike<unknown>): void {
+  deferWith(EDGE_HOST, promise);
 }
 
 /**

@@ -7,10 +7,20 @@ type Globals = {
   navigator?: { userAgent?: unknown };
   EdgeRuntime?: unknown;
   Bun?: unknown;
-  process?: { versions?: { node?: unknown } };
+  process?: { versions?: { node?: unknown } } | null;
   document?: unknown;
   WorkerGlobalScope?: unknown;
 };
+
+/** `process.versions.node`, unless a sandbox made `process` something that cannot say it. */
+function nodeVersion(globals: Globals): string | undefined {
+  try {
+    const version = globals.process?.versions?.node;
+    return typeof version === "string" ? version : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Names the host from its globals. Order matters: Deno and Bun both define
@@ -26,7 +36,7 @@ type Globals = {
 export function detectRuntime(globals: Globals = globalThis as Globals): DetectedRuntime {
   if (typeof globals.Deno?.version === "object") return "deno";
   if (globals.Bun !== undefined) return "bun";
-  if (typeof globals.process?.versions?.node === "string") return "node";
+  if (nodeVersion(globals) !== undefined) return "node";
   if (globals.document !== undefined) return "browser";
   if (globals.WorkerGlobalScope !== undefined) return "worker";
   return "unknown";
@@ -59,6 +69,16 @@ export function detectHost(globals: Globals = globalThis as Globals): RuntimeNam
   // Vercel's edge runtime names itself; Supabase's `EdgeRuntime` is an object, on Deno.
   if (typeof globals.EdgeRuntime === "string") return "edge";
   return detectRuntime(globals);
+}
+
+/**
+ * {@linkcode detectHost} for entries that must never read `process` (the
+ * edge and web worker builds): the same answers, but a Node.js host, which
+ * only `process` names, is `unknown` there.
+ */
+export function detectEdgeHost(): RuntimeName {
+  const { navigator, EdgeRuntime, Deno, Bun, document, WorkerGlobalScope } = globalThis as Globals;
+  return detectHost({ navigator, EdgeRuntime, Deno, Bun, document, WorkerGlobalScope });
 }
 
 const displayNames: Record<DetectedRuntime, string> = {

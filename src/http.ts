@@ -25,7 +25,7 @@
 import { configure, register } from "../adapters/auto.ts";
 import { realmState } from "./realm.ts";
 import type { ExitEvent, Registration } from "./types.ts";
-import { type Check, checkOptions, describe, duration } from "./validate.ts";
+import { type Check, checkOptions, describe, duration, reasonOf } from "./validate.ts";
 
 /** Options for {@linkcode drain}. */
 export interface DrainOptions {
@@ -50,10 +50,15 @@ interface NodeResponse {
   once(event: "close", listener: () => void): unknown;
 }
 
+/** A request of `node:http`: only its connection. */
+interface NodeRequest {
+  readonly socket: { destroy(): unknown };
+}
+
 /** A `node:http` or `node:https` server (Express's `app.listen()`, Fastify's `app.server`). */
 interface NodeServer {
   close(callback?: (error?: Error) => void): unknown;
-  on(event: "request", listener: (request: unknown, response: NodeResponse) => void): unknown;
+  on(event: "request", listener: (request: NodeRequest, response: NodeResponse) => void): unknown;
   closeIdleConnections(): void;
   closeAllConnections(): void;
 }
@@ -91,6 +96,13 @@ export type ServerLike = NodeServer | Http2Server | DenoServer | BunServer;
 const FORCE_MARGIN_MS = 250;
 /** After the forced close, how long to wait for the server to report itself closed (inside FORCE_MARGIN_MS). */
 const CLOSE_WAIT_MS = 200;
+/**
+ * How long a keep-alive connection whose last response could not say
+ * `Connection: close` (its headers had left before the drain began) stays
+ * open for the request its client may have queued behind that response: a
+ * client sends it as soon as the response has arrived, one round trip later.
+ */
+const QUEUED_REQUEST_WAIT_MS = 500;
 /** How often to look at Bun's pending requests (it has no event for them). */
 const BUN_POLL_MS = 10;
 
@@ -102,12 +114,17 @@ const drainChecks: Readonly<Record<keyof DrainOptions, Check>> = {
 function kindOf(server: unknown): "node" | "http2" | "deno" | "bun" | undefined {
   if (typeof server !== "object" || server === null) return undefined;
   const s = server as Record<string, unknown>;
-  if (typeof s.close === "function" && typeof s.on === "function") {
-    if (typeof s.closeAllConnections === "function") return "node";
-    if (typeof s.updateSettings === "function") return "http2";
+  try {
+    if (typeof s.close === "function" && typeof s.on === "function") {
+      if (typeof s.closeAllConnections === "function") return "node";
+      if (typeof s.updateSettings === "function") return "http2";
+    }
+    if (typeof s.shutdown === "function" && typeof (s.finished as PromiseLike<unknown> | undefined)?.then === "function") return "deno";
+    if (typeof s.stop === "function" && typeof s.pendingRequests === "number") return "bun";
+  } catch (error) {
+    // A Proxy's trap or a getter that throws: the caller's input failing, said as such.
+    throw new TypeError(`[atexit] drain() could not read the server: ${reasonOf(error)}`, { cause: error });
   }
-  if (typeof s.shutdown === "function" && typeof (s.finished as PromiseLike<unknown> | undefined)?.then === "function") return "deno";
-  if (typeof s.stop === "function" && typeof s.pendingRequests === "number") return "bun";
   return undefined;
 }
 
@@ -175,27 +192,52 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
   // node:http: the responses in flight, to mark them `Connection: close` and
   // close their sockets once sent. Tracked from now on: requests before it
   // are out of reach.
-  const inFlight = new Set<NodeResponse>();
+  const inFlight = new Map<NodeResponse, NodeRequest["socket"]>();
+  // Requests under way on each connection, and the connections whose client
+  // was not told to close (see QUEUED_REQUEST_WAIT_MS).
+  const busy = new Map<NodeRequest["socket"], number>();
+  const untold = new Set<NodeRequest["socket"]>();
   let stopping = false;
-  if (kind === "node") {
-    (server as NodeServer).on("request", (_, response) => {
-      inFlight.add(response);
-      if (stopping) closeAfter(response);
+  const track = (): void => {
+    (server as NodeServer).on("request", (request, response) => {
+      const { socket } = request;
+      inFlight.set(response, socket);
+      busy.set(socket, (busy.get(socket) ?? 0) + 1);
+      if (stopping) tell(response, socket);
       response.once("close", () => {
         inFlight.delete(response);
-        // Its socket is idle now: keep-alive must not hold the drain.
-        if (stopping) (server as NodeServer).closeIdleConnections();
+        const left = busy.get(socket)! - 1;
+        if (left > 0) busy.set(socket, left);
+        else busy.delete(socket);
+        if (!stopping) return;
+        if (!untold.has(socket)) return closeIdle();
+        // Its client may have queued a request behind this response: serve it
+        // (told to close), or close the connection if none came.
+        setTimeout(() => {
+          untold.delete(socket);
+          if (!busy.has(socket)) socket.destroy();
+          closeIdle();
+        }, QUEUED_REQUEST_WAIT_MS);
       });
     });
-  }
-  const closeAfter = (response: NodeResponse): void => {
-    if (!response.headersSent) response.setHeader("Connection", "close");
+  };
+  // A response whose headers have not left says `Connection: close`, and Node
+  // closes its connection once it is sent; one whose headers have left cannot.
+  const tell = (response: NodeResponse, socket: NodeRequest["socket"]): void => {
+    if (response.headersSent) return void untold.add(socket);
+    response.setHeader("Connection", "close");
+    untold.delete(socket);
+  };
+  // Idle keep-alive connections close, now that nothing else will be sent on
+  // them; not while one waits for a queued request (it is idle too).
+  const closeIdle = (): void => {
+    if (untold.size === 0) (server as NodeServer).closeIdleConnections();
   };
 
   const stopNode = async (limit: number, deadline: AbortSignal): Promise<void> => {
     const node = server as NodeServer;
     stopping = true;
-    for (const response of inFlight) closeAfter(response);
+    for (const [response, socket] of inFlight) tell(response, socket);
     const closed = new Promise<void>((resolve) => node.close(() => resolve()));
     node.closeIdleConnections();
     if (await settled(closed, limit, deadline)) return;
@@ -205,12 +247,12 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
 
   // node:http2: each session is told GOAWAY (its streams in flight finish), and destroyed at the limit.
   const sessions = new Set<Http2Session>();
-  if (kind === "http2") {
+  const trackSessions = (): void => {
     (server as Http2Server).on("session", (session) => {
       sessions.add(session);
       session.once("close", () => sessions.delete(session));
     });
-  }
+  };
   const stopHttp2 = async (limit: number, deadline: AbortSignal): Promise<void> => {
     const closed = new Promise<void>((resolve) => (server as Http2Server).close(() => resolve()));
     for (const session of sessions) session.close();
@@ -246,10 +288,12 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     await stop(left, event.deadline);
   };
 
-  return register(
+  const registration = register(
     (event) => {
-      // A path that cannot wait (process.exit, a crash) cannot drain: the end cuts the connections.
-      if (!event.awaited) return undefined;
+      // A path that cannot wait (process.exit, a crash) cannot drain: the end
+      // cuts the connections. An invocation's end (atexit/request) is not the
+      // program's: the server serves on, and the drain stays registered.
+      if (!event.awaited || event.reason === "request") return undefined;
       return run(event);
     },
     {
@@ -258,4 +302,14 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
       ...(checked.timeout !== undefined && { timeout: checked.timeout + CLOSE_WAIT_MS + FORCE_MARGIN_MS }),
     },
   );
+  // Listened to once registered, and the registration taken back if that
+  // fails (a hostile server): nothing is left half done.
+  try {
+    if (kind === "node") track();
+    else if (kind === "http2") trackSessions();
+  } catch (error) {
+    registration();
+    throw new TypeError(`[atexit] drain() could not listen to the server: ${reasonOf(error)}`, { cause: error });
+  }
+  return registration;
 }

@@ -27,6 +27,8 @@ export interface RealmState {
   invocations?: Set<Invocation> | undefined;
   /** What tells `defer` which invocation it is called in; `null` where the host has no AsyncLocalStorage. */
   context?: InvocationContext | null | undefined;
+  /** workerd's node:async_hooks while it loads (see `workerdContext`). */
+  contextLoading?: Promise<void> | undefined;
 }
 
 /** The realm state's place on `globalThis`; the version names its shape. */

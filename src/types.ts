@@ -26,10 +26,30 @@ export type ServerExitReason = "natural" | "exit" | "signal" | "exception" | "re
 export type BrowserExitReason = "hidden" | "pagehide" | "beforeunload" | "exit" | "manual";
 
 /**
- * The termination signals an `ExitEvent` may name. The default set is the
- * first four (`SIGBREAK` on Windows only); the others are opt-in.
+ * The termination signals an `ExitEvent` may name: by default the requests
+ * to stop ({@linkcode StopSignal}), and those opted into with `extraSignals`
+ * ({@linkcode OptInSignal}).
  */
-export type ExitSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGBREAK" | "SIGUSR2" | "SIGQUIT";
+export type ExitSignal = StopSignal | OptInSignal;
+
+/**
+ * The requests to stop, handled by default: SIGINT, SIGTERM, SIGHUP, SIGPWR
+ * (Linux) and SIGXCPU; on Windows SIGINT, SIGTERM, SIGHUP and SIGBREAK.
+ */
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP" | "SIGPWR" | "SIGXCPU" | "SIGBREAK";
+
+/** The signals `extraSignals` may add (POSIX only; SIGSTKFLT on Linux only). */
+export type OptInSignal =
+  | "SIGQUIT"
+  | "SIGUSR2"
+  | "SIGALRM"
+  | "SIGVTALRM"
+  | "SIGXFSZ"
+  | "SIGIO"
+  | "SIGSTKFLT"
+  | "SIGABRT"
+  | "SIGTRAP"
+  | "SIGSYS";
 
 /**
  * The host a callback runs in: `worker` is a web worker, `workerd` Cloudflare
@@ -204,11 +224,14 @@ export interface AtexitConfig {
    */
   readonly duplicateSignalWindow: number;
   /**
-   * Signals handled besides SIGINT, SIGTERM and SIGHUP (and SIGBREAK on
-   * Windows), the same way: callbacks awaited, then the signal re-raised.
-   * `"SIGUSR2"` is nodemon's restart signal; `"SIGQUIT"` some supervisors' stop signal. Default none.
+   * Signals handled besides the requests to stop ({@linkcode StopSignal}),
+   * the same way: callbacks awaited, then the signal re-raised. `"SIGUSR2"`
+   * is nodemon's restart signal; `"SIGQUIT"` some supervisors' stop signal.
+   * SIGABRT, SIGTRAP and SIGSYS are also raised by faults (`abort()`, a
+   * breakpoint, a seccomp filter): the process still dies by them. Windows
+   * has none of these. Default none.
    */
-  readonly extraSignals: readonly ("SIGUSR2" | "SIGQUIT")[];
+  readonly extraSignals: readonly OptInSignal[];
   /**
    * Await the callbacks on an uncaught exception or unhandled rejection (for
    * telemetry that must flush a crash report): the error is printed as the

@@ -140,8 +140,26 @@ const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
 export const checkRegisterOptions = (options: unknown): RegisterOptions =>
   checkOptions("register", options, registerChecks) as RegisterOptions;
 
-/** The signals `extraSignals` may name: termination requests only, never fatal or tool signals. */
-const extraSignalNames: readonly string[] = ["SIGUSR2", "SIGQUIT"];
+/** The requests to stop, handled by default where the OS has them (adapters/_signals.ts). */
+const STOP_SIGNALS: readonly string[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU", "SIGBREAK"];
+
+/**
+ * The signals `extraSignals` may name: those that end a process by default
+ * and are not listened to already (adapters/_signals.ts says why the others
+ * are never listened to).
+ */
+export const OPT_IN_SIGNALS: readonly string[] = [
+  "SIGQUIT",
+  "SIGUSR2",
+  "SIGALRM",
+  "SIGVTALRM",
+  "SIGXFSZ",
+  "SIGIO",
+  "SIGSTKFLT",
+  "SIGABRT",
+  "SIGTRAP",
+  "SIGSYS",
+];
 
 const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
   timeout: duration,
@@ -164,8 +182,9 @@ const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
     if (!signals) throw new TypeError(`${prefix} must be an array of signal names, got ${describe(value)}`);
     for (const signal of signals) {
       if (typeof signal !== "string") throw new TypeError(`${prefix} must hold signal names, got ${describe(signal)}`);
-      if (!extraSignalNames.includes(signal)) {
-        throw new RangeError(`${prefix} cannot take ${signal} (it can take: ${extraSignalNames.join(", ")})`);
+      if (!OPT_IN_SIGNALS.includes(signal)) {
+        const why = STOP_SIGNALS.includes(signal) ? "it is handled by default" : `it can take: ${OPT_IN_SIGNALS.join(", ")}`;
+        throw new RangeError(`${prefix} cannot take ${signal} (${why})`);
       }
     }
     return Object.freeze([...new Set(signals)]);

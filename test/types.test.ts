@@ -10,11 +10,13 @@ import type {
   ExitEvent,
   ExitReason,
   ExitSignal,
+  OptInSignal,
   RegisterOptions,
   Registration,
   RequestLike,
   RuntimeName,
   ServerExitReason,
+  StopSignal,
 } from "atexit";
 import * as auto from "atexit";
 import * as browser from "atexit/adapters/browser";
@@ -73,7 +75,12 @@ describe("public types", () => {
     expectTypeOf<ServerExitReason>().toEqualTypeOf<"natural" | "exit" | "signal" | "exception" | "rejection" | "manual" | "request">();
     expectTypeOf<BrowserExitReason>().toEqualTypeOf<"hidden" | "pagehide" | "beforeunload" | "exit" | "manual">();
     expectTypeOf<ExitReason>().toEqualTypeOf<ServerExitReason | BrowserExitReason>();
-    expectTypeOf<ExitSignal>().toEqualTypeOf<"SIGINT" | "SIGTERM" | "SIGHUP" | "SIGBREAK" | "SIGUSR2" | "SIGQUIT">();
+    expectTypeOf<StopSignal>().toEqualTypeOf<"SIGINT" | "SIGTERM" | "SIGHUP" | "SIGPWR" | "SIGXCPU" | "SIGBREAK">();
+    expectTypeOf<OptInSignal>().toEqualTypeOf<
+      "SIGQUIT" | "SIGUSR2" | "SIGALRM" | "SIGVTALRM" | "SIGXFSZ" | "SIGIO" | "SIGSTKFLT" | "SIGABRT" | "SIGTRAP" | "SIGSYS"
+    >();
+    expectTypeOf<ExitSignal>().toEqualTypeOf<StopSignal | OptInSignal>();
+    expectTypeOf<AtexitConfig["extraSignals"]>().toEqualTypeOf<readonly OptInSignal[]>();
   });
 
   test("ExitEvent narrows by reason", () => {

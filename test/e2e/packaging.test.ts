@@ -96,9 +96,9 @@ describe("packaging", () => {
     expect(status(outcome)).toEqual({ code: 0, signal: null });
   });
 
-  test("CJS: require(\"atexit\") resolves to the node build, callbacks run LIFO at the natural end", async () => {
+  test("CJS: require(\"atexit\") resolves to the detecting build (Deno's require takes the node condition too), callbacks run LIFO at the natural end", async () => {
     const outcome = await node(fixture("consumer.cjs"));
-    expect(outcome.lines).toEqual([`resolved ${join(root, "dist/adapters/node.cjs")}`, "B natural 0 node", "A"]);
+    expect(outcome.lines).toEqual([`resolved ${join(root, "dist/adapters/auto.cjs")}`, "B natural 0 node", "A"]);
     expect(status(outcome)).toEqual({ code: 0, signal: null });
   });
 
@@ -115,9 +115,9 @@ describe("packaging", () => {
     expect(status(outcome)).toEqual({ code: 0, signal: null });
   });
 
-  test("\"atexit\" and \"atexit/adapters/node\" load the same module under the node condition", async () => {
+  test("\"atexit\" and \"atexit/adapters/node\" load the same ES module under the node condition; require(\"atexit\") detects", async () => {
     const outcome = await node(fixture("same-module.mjs"));
-    expect(outcome.lines).toEqual(["esm same: true", "cjs same: true", "fallback differs: true"]);
+    expect(outcome.lines).toEqual(["esm same: true", "cjs detects: true", "fallback differs: true"]);
     expect(status(outcome)).toEqual({ code: 0, signal: null });
   });
 
@@ -158,7 +158,7 @@ describe("packaging", () => {
       const { app } = packAndInstall();
       cpSync(fixture(name), join(app, name));
       const outcome = await node(join(app, name), ["signal"], { cwd: app, signals: [{ signal: "SIGTERM" }] });
-      const entry = join(app, "node_modules/atexit/dist/adapters", name === "consumer.mjs" ? "node.js" : "node.cjs");
+      const entry = join(app, "node_modules/atexit/dist/adapters", name === "consumer.mjs" ? "node.js" : "auto.cjs");
       expect(outcome.lines).toEqual([
         `resolved ${name === "consumer.mjs" ? pathToFileURL(entry).href : entry}`,
         "B signal SIGTERM node",

@@ -154,6 +154,16 @@ describe.each(Object.keys(hosts) as HostId[])("withExit on %s", (hostId) => {
     expect(reports().length).toBeGreaterThanOrEqual(6);
   });
 
+  if (hostId.startsWith("workerd") || hostId === "edge-runtime") {
+    test("atexit never reads the global process there (the edge builds' contract), through a whole invocation", async () => {
+      // One invocation of its own, so the count holds whatever ran before: register, withExit, defer, the phase.
+      await ask("process");
+      await collector.waitFor("flush-request", ["process"]);
+      const response = await fetch(`http://127.0.0.1:${host.port}/process-reads`);
+      expect(await response.text()).toBe("0");
+    });
+  }
+
   if (hostId.startsWith("node") || hostId.startsWith("deno") || hostId.startsWith("bun")) {
     test("SIGTERM afterwards: the flush, still registered, runs once more for the exit, and the process dies by the signal", async () => {
       host.child.kill("SIGTERM");

@@ -123,6 +123,14 @@ describe("sendOnExit on a server (no document)", () => {
     expect((fetch.mock.calls[0]?.[1].signal?.reason as Error).name).toBe("TimeoutError");
   });
 
+  test("a fractional timeout works: the deadline is the next whole millisecond (AbortSignal.timeout refuses a fraction)", async () => {
+    const fetch = vi.fn(async () => ({ ok: true }));
+    vi.stubGlobal("fetch", fetch);
+    const timeout = vi.spyOn(AbortSignal, "timeout");
+    expect(await sendOnExit("/log", "bye", { timeout: 1.5 })).toEqual({ chunks: 1, via: ["fetch"], unsent: [] });
+    expect(timeout).toHaveBeenCalledWith(2);
+  });
+
   test("by default the deadline is 5 s and bodies are up to 60,000 bytes", async () => {
     const fetch = vi.fn(async () => ({ ok: true }));
     vi.stubGlobal("fetch", fetch);

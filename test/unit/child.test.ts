@@ -3,9 +3,10 @@
 // the self-removal, and the errors for bad input. The real runtimes, with
 // real children, are in test/e2e/child.test.ts.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { clear, configure, count, runHandlers } from "../../adapters/auto.ts";
+import { clear, configure, count, register, runHandlers } from "../../adapters/auto.ts";
 import { type ChildLike, killOnExit } from "../../src/child.ts";
 import { getRegistry } from "../../src/global.ts";
+import { withExit } from "../../src/request.ts";
 
 type Sent = [pid: number, signal: string | number | undefined];
 
@@ -98,6 +99,18 @@ describe("the exit paths", () => {
     killOnExit(track(nodeChild(4003)), { signal: "SIGINT" });
     await runHandlers();
     expect(sent).toEqual([[4003, "SIGINT"]]);
+  });
+
+  test("an invocation's end (withExit's phase) signals nothing, and the child stays watched for the exit", async () => {
+    stubKill();
+    killOnExit(track(nodeChild(4010)));
+    const ran: string[] = [];
+    register((event) => void ran.push(event.reason));
+    await withExit(() => "response")();
+    for (let waited = 0; waited < 1000 && ran.length === 0; waited += 5) await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(ran).toEqual(["request"]);
+    expect(sent).toEqual([]);
+    expect(count()).toBe(2);
   });
 
   test("a path that cannot wait sends the signal and returns at once, whatever the child does", () => {
@@ -319,6 +332,42 @@ describe("bad input", () => {
   ])("killOnExit(%s) is a TypeError naming what it got", (value, what) => {
     expect(() => killOnExit(value as never)).toThrow(new TypeError(`[atexit] killOnExit() expects a child process (node:child_process, Deno or Bun), got ${what.slice(4)}`));
     expect(count()).toBe(0);
+  });
+
+  const throwing = () => {
+    throw new Error("trap");
+  };
+  test.each([
+    ["a Proxy whose get trap throws", new Proxy({}, { get: throwing })],
+    ["a child whose pid getter throws", { ...nodeChild(4021), get pid() { return throwing(); } }],
+    ["a child whose exitCode getter throws", { ...nodeChild(4022), get exitCode() { return throwing(); } }],
+  ])("killOnExit(%s) is an [atexit] TypeError saying it could not read the child; nothing is registered", (_, value) => {
+    let thrown: unknown;
+    try {
+      killOnExit(value as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as Error).message).toBe("[atexit] killOnExit() could not read the child: trap");
+    expect(((thrown as Error).cause as Error).message).toBe("trap");
+    expect(count()).toBe(0);
+  });
+
+  test("a child whose once() throws: an [atexit] TypeError, and the registration is taken back", () => {
+    const hostile = { ...nodeChild(4023), once: throwing };
+    expect(() => killOnExit(hostile as never)).toThrow(new TypeError("[atexit] killOnExit() could not listen to the child: trap"));
+    expect(count()).toBe(0);
+  });
+
+  test("a fractional forceAfter works", async () => {
+    stubKill();
+    killOnExit(track(nodeChild(4024, (signal) => signal === "SIGKILL")), { forceAfter: 1.5 });
+    await runHandlers();
+    expect(sent).toEqual([
+      [4024, "SIGTERM"],
+      [4024, "SIGKILL"],
+    ]);
   });
 
   test.each([undefined, 0, -3, 1.5, "12"])("a child whose pid is %s (it failed to start) is a TypeError", (pid) => {

@@ -4,7 +4,7 @@
 // and fails nothing; bad input is refused at the call site.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../../src/api.ts";
-import { defer, invocationContext, platformWaitUntil, settleWithin } from "../../src/defer.ts";
+import { defer, globalContext, invocationContext, platformWaitUntil, processContext, settleWithin, workerdContext } from "../../src/defer.ts";
 import { getRegistry } from "../../src/global.ts";
 import { type RealmState, realmState } from "../../src/realm.ts";
 import { defaultConfig } from "../../src/registry.ts";
@@ -191,19 +191,42 @@ describe("the AsyncLocalStorage that tells invocations apart", () => {
 
   test("Node's, from node:async_hooks, made once per realm state", () => {
     const state = fresh();
-    const context = invocationContext(state);
+    const context = invocationContext(processContext, state);
     expect(typeof context?.run).toBe("function");
     expect(typeof context?.getStore).toBe("function");
-    expect(invocationContext(state)).toBe(context);
+    expect(invocationContext(processContext, state)).toBe(context);
   });
 
   test("none where the host has no getBuiltinModule, no AsyncLocalStorage, or refuses the module", () => {
     for (const getBuiltinModule of [undefined, () => ({}), () => ({ AsyncLocalStorage: "no" }), () => { throw new Error("refused"); }]) {
       host.getBuiltinModule = getBuiltinModule;
       const state: RealmState = fresh();
-      expect(invocationContext(state)).toBeUndefined();
+      expect(invocationContext(processContext, state)).toBeUndefined();
       expect(state.context).toBeNull();
     }
+  });
+});
+
+describe("AsyncLocalStorage on hosts whose entries never read process", () => {
+  const fresh = (): RealmState => ({ pageTrigger: undefined, keepaliveInFlight: 0 });
+  const holder = globalThis as { AsyncLocalStorage?: unknown };
+  afterEach(() => void delete holder.AsyncLocalStorage);
+
+  test("edge: the host's own AsyncLocalStorage global, else none", async () => {
+    expect(invocationContext(globalContext, fresh())).toBeUndefined();
+    const { AsyncLocalStorage } = await import("node:async_hooks");
+    holder.AsyncLocalStorage = AsyncLocalStorage;
+    expect(invocationContext(globalContext, fresh())).toBeInstanceOf(AsyncLocalStorage);
+  });
+
+  test("workerd: node:async_hooks by a dynamic import; no telling until it has loaded, then made once", async () => {
+    const state = fresh();
+    expect(invocationContext(workerdContext, state)).toBeUndefined();
+    expect(state.context).toBeUndefined();
+    await state.contextLoading;
+    const context = invocationContext(workerdContext, state);
+    expect(typeof context?.run).toBe("function");
+    expect(invocationContext(workerdContext, state)).toBe(context);
   });
 });
 

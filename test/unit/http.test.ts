@@ -3,10 +3,11 @@
 // servers (node:http, Express, Fastify, Deno.serve, Bun.serve) with real
 // sockets are in test/e2e/drain.test.ts.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { clear, configure, count, runHandlers } from "../../adapters/auto.ts";
+import { clear, configure, count, register, runHandlers } from "../../adapters/auto.ts";
 import { getRegistry } from "../../src/global.ts";
 import { drain, isDraining, type ServerLike } from "../../src/http.ts";
 import { realmState } from "../../src/realm.ts";
+import { withExit } from "../../src/request.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,6 +32,9 @@ function response(headersSent = false): FakeResponse {
   };
 }
 
+/** A fake connection: whether it was destroyed. */
+const connection = () => ({ destroyed: false, destroy() { this.destroyed = true; } });
+
 /** A fake node:http server; `closesAfter` is when close() calls back (never if null). */
 function nodeServer(closesAfter: number | null = 0) {
   const calls: Array<[string, number]> = [];
@@ -38,8 +42,9 @@ function nodeServer(closesAfter: number | null = 0) {
   let onRequest: ((request: unknown, response: FakeResponse) => void) | undefined;
   const server = {
     calls,
-    request(res: FakeResponse) {
-      onRequest?.({}, res);
+    /** A request on `socket` (a new connection unless given), answered by `res`. */
+    request(res: FakeResponse, socket = connection()) {
+      onRequest?.({ socket }, res);
       return res;
     },
     close(callback: () => void) {
@@ -95,12 +100,49 @@ describe("node:http", () => {
     expect(earlier.headers).toEqual({});
     earlier.close();
     expect(names(server.calls)).toEqual([]);
-    const streaming = server.request(response(true));
+    const waiting = server.request(response());
+    const run = runHandlers();
+    await sleep(5);
+    waiting.close();
+    await run;
+    expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeIdleConnections"]);
+  });
+
+  test("a connection whose response could not say close waits 500 ms for a queued request, then is destroyed", async () => {
+    // The server reports itself closed only at the forced close (700 ms), as Node's does while a connection is open.
+    const server = nodeServer(null);
+    drain(server as never, { timeout: 700 });
+    const socket = connection();
+    const streaming = server.request(response(true), socket);
     const run = runHandlers();
     await sleep(5);
     streaming.close();
+    await sleep(400);
+    // Idle, but its client may still send what it queued: not closed, nor are the other idle ones.
+    expect([socket.destroyed, names(server.calls)]).toEqual([false, ["close", "closeIdleConnections"]]);
+    await sleep(200);
+    expect([socket.destroyed, names(server.calls)]).toEqual([true, ["close", "closeIdleConnections", "closeIdleConnections"]]);
     await run;
-    expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeIdleConnections"]);
+  });
+
+  test("a request queued behind that response is served with Connection: close, and its connection is left to Node", async () => {
+    const server = nodeServer(null);
+    drain(server as never, { timeout: 700 });
+    const socket = connection();
+    const streaming = server.request(response(true), socket);
+    const run = runHandlers();
+    await sleep(5);
+    streaming.close();
+    await sleep(50);
+    const queued = server.request(response(), socket);
+    expect(queued.headers).toEqual({ Connection: "close" });
+    await sleep(500);
+    // Still busy when the wait ended: not destroyed under the request.
+    expect(socket.destroyed).toBe(false);
+    queued.close();
+    expect(socket.destroyed).toBe(false);
+    expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeIdleConnections", "closeIdleConnections"]);
+    await run;
   });
 
   test("a server still open at the timeout is closed by force, and the drain waits a little for it", async () => {
@@ -182,6 +224,19 @@ describe("node:http", () => {
     expect(names(server.calls)).toEqual(["close", "closeIdleConnections", "closeAllConnections"]);
     expect(server.calls[2]![1]).toBeLessThan(400);
     expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  test("an invocation's end (withExit's phase) drains nothing, and the drain stays registered for the exit", async () => {
+    const server = nodeServer(0);
+    drain(server as never);
+    const ran: string[] = [];
+    register((event) => void ran.push(event.reason));
+    await withExit(() => "response")();
+    for (let waited = 0; waited < 1000 && ran.length === 0; waited += 5) await sleep(5);
+    expect(ran).toEqual(["request"]);
+    expect(server.calls).toEqual([]);
+    expect(isDraining()).toBe(false);
+    expect(count()).toBe(2);
   });
 
   test("a path that cannot wait drains nothing", () => {
@@ -346,6 +401,39 @@ describe("bad input", () => {
       new TypeError(`[atexit] drain() expects a server (node:http, node:http2, Deno.serve or Bun.serve), got ${what}`),
     );
     expect(count()).toBe(0);
+  });
+
+  const throwing = () => {
+    throw new Error("trap");
+  };
+  test.each([
+    ["a Proxy whose get trap throws", new Proxy({}, { get: throwing })],
+    ["a Proxy whose has and get traps throw", new Proxy({}, { get: throwing, has: throwing })],
+    ["a server whose close getter throws", { get close() { return throwing(); } }],
+  ])("drain(%s) is an [atexit] TypeError saying it could not read the server; nothing is registered", (_, value) => {
+    let thrown: unknown;
+    try {
+      drain(value as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(TypeError);
+    expect((thrown as Error).message).toBe("[atexit] drain() could not read the server: trap");
+    expect(((thrown as Error).cause as Error).message).toBe("trap");
+    expect(count()).toBe(0);
+  });
+
+  test("a server whose on() throws: an [atexit] TypeError, and the registration is taken back", () => {
+    const hostile = { ...nodeServer(0), on: throwing };
+    expect(() => drain(hostile as never)).toThrow(new TypeError("[atexit] drain() could not listen to the server: trap"));
+    expect(count()).toBe(0);
+  });
+
+  test("fractional timeout and delay work", async () => {
+    const server = nodeServer(0);
+    drain(server as never, { timeout: 1.5, delay: 0.5 });
+    await runHandlers();
+    expect(names(server.calls).slice(0, 2)).toEqual(["close", "closeIdleConnections"]);
   });
 
   const server = (): ServerLike => nodeServer(0) as never;

@@ -3,19 +3,33 @@
 // signal cannot kill (Windows, PID 1).
 import { describe, expect, test } from "vitest";
 import { denoSignals, exitSignals, SIGNAL_NUMBERS, signalStatus } from "../../adapters/_signals.ts";
+import { OPT_IN_SIGNALS } from "../../src/validate.ts";
 
 describe("exitSignals", () => {
-  test("POSIX: SIGINT, SIGTERM and SIGHUP", () => {
-    expect(exitSignals("linux")).toEqual(["SIGINT", "SIGTERM", "SIGHUP"]);
-    expect(exitSignals("darwin", [])).toEqual(["SIGINT", "SIGTERM", "SIGHUP"]);
+  test("Linux: the requests to stop, SIGINT, SIGTERM, SIGHUP, SIGPWR and SIGXCPU", () => {
+    expect(exitSignals("linux")).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU"]);
   });
 
-  test("POSIX: the configured extra signals after those", () => {
-    expect(exitSignals("linux", ["SIGUSR2", "SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR2", "SIGQUIT"]);
+  test("other POSIX hosts: the same but SIGPWR, which only Linux has", () => {
+    expect(exitSignals("darwin", [])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGXCPU"]);
   });
 
-  test("a host that does not say its platform is treated as POSIX", () => {
-    expect(exitSignals(undefined, ["SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT"]);
+  test("POSIX: the configured extra signals after those; SIGSTKFLT on Linux only", () => {
+    expect(exitSignals("linux", ["SIGUSR2", "SIGQUIT", "SIGSTKFLT"])).toEqual([
+      "SIGINT",
+      "SIGTERM",
+      "SIGHUP",
+      "SIGPWR",
+      "SIGXCPU",
+      "SIGUSR2",
+      "SIGQUIT",
+      "SIGSTKFLT",
+    ]);
+    expect(exitSignals("darwin", ["SIGUSR2", "SIGSTKFLT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGXCPU", "SIGUSR2"]);
+  });
+
+  test("a host that does not say its platform is treated as POSIX, not Linux", () => {
+    expect(exitSignals(undefined, ["SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGXCPU", "SIGQUIT"]);
   });
 
   test("Windows: SIGBREAK too (Ctrl+Break), and never the extras, which it cannot deliver", () => {
@@ -32,12 +46,15 @@ describe("signalStatus", () => {
     ["SIGUSR2", 140],
     ["SIGTERM", 143],
     ["SIGBREAK", 149],
+    ["SIGXCPU", 152],
+    ["SIGPWR", 158],
+    ["SIGSYS", 159],
   ])("%s → %i, as a shell reports a death by it", (signal, status) => {
     expect(signalStatus(signal)).toBe(status);
   });
 
-  test("every signal listened to on any platform has a number", () => {
-    for (const signal of new Set([...exitSignals("linux", ["SIGUSR2", "SIGQUIT"]), ...exitSignals("win32")])) {
+  test("every signal listened to on any platform, by default or opted into, has a number", () => {
+    for (const signal of new Set([...exitSignals("linux", OPT_IN_SIGNALS), ...exitSignals("win32")])) {
       expect(SIGNAL_NUMBERS[signal]).toBeGreaterThan(0);
     }
   });
@@ -49,12 +66,16 @@ describe("signalStatus", () => {
 
 describe("denoSignals", () => {
   test("Deno on Windows delivers only SIGINT and SIGBREAK to its listeners; extras are not added there", () => {
-    expect(denoSignals(true)).toEqual(["SIGINT", "SIGBREAK"]);
-    expect(denoSignals(true, ["SIGUSR2"])).toEqual(["SIGINT", "SIGBREAK"]);
+    expect(denoSignals("windows")).toEqual(["SIGINT", "SIGBREAK"]);
+    expect(denoSignals("windows", ["SIGUSR2"])).toEqual(["SIGINT", "SIGBREAK"]);
   });
 
-  test("elsewhere SIGINT, SIGTERM and SIGHUP, then the extras, in order", () => {
-    expect(denoSignals(false)).toEqual(["SIGINT", "SIGTERM", "SIGHUP"]);
-    expect(denoSignals(false, ["SIGUSR2", "SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGUSR2", "SIGQUIT"]);
+  test("on Linux the requests to stop, then the extras, in order", () => {
+    expect(denoSignals("linux")).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU"]);
+    expect(denoSignals("linux", ["SIGUSR2", "SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU", "SIGUSR2", "SIGQUIT"]);
+  });
+
+  test("on other POSIX hosts without the Linux-only signals, which Deno would refuse", () => {
+    expect(denoSignals("darwin", ["SIGSTKFLT", "SIGQUIT"])).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGXCPU", "SIGQUIT"]);
   });
 });

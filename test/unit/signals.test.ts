@@ -180,6 +180,23 @@ describe("ending the process", () => {
     expect(calls.slice(-2)).toEqual(["flush", "exit 143"]);
   });
 
+  test("after a signal the runtime cannot die by (Deno's SIGIO), it exits with 128+n at once; others are re-raised", async () => {
+    const { calls, onSignal, release } = setup({ unraisable: ["SIGIO"] });
+    const run = onSignal("SIGIO");
+    release();
+    await run;
+    expect(calls.slice(-2)).toEqual(["flush", "exit 157"]);
+    expect(calls).not.toContain("kill 4242 SIGIO");
+  });
+
+  test("a signal not among the unraisable ones is still re-raised", async () => {
+    const { calls, onSignal, release } = setup({ unraisable: ["SIGIO"] });
+    const run = onSignal("SIGTERM");
+    release();
+    await run;
+    expect(calls.slice(-2)).toEqual(["flush", "kill 4242 SIGTERM"]);
+  });
+
   test("on Windows it exits with 128+n", async () => {
     const { calls, onSignal, release } = setup({ windows: true });
     const run = onSignal("SIGINT");

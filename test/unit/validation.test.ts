@@ -367,10 +367,12 @@ describe("configure()", () => {
     ["SIGUSR2", TypeError, 'must be an array of signal names, got string'],
     [null, TypeError, 'must be an array of signal names, got null'],
     [[2], TypeError, 'must hold signal names, got number'],
-    [["SIGKILL"], RangeError, 'cannot take SIGKILL (it can take: SIGUSR2, SIGQUIT)'],
-    [["SIGUSR2", "SIGSEGV"], RangeError, 'cannot take SIGSEGV (it can take: SIGUSR2, SIGQUIT)'],
-    [["SIGINT"], RangeError, 'cannot take SIGINT (it can take: SIGUSR2, SIGQUIT)'],
-    [["SIGUSR1"], RangeError, 'cannot take SIGUSR1 (it can take: SIGUSR2, SIGQUIT)'],
+    [["SIGKILL"], RangeError, 'cannot take SIGKILL (it can take: SIGQUIT, SIGUSR2, SIGALRM, SIGVTALRM, SIGXFSZ, SIGIO, SIGSTKFLT, SIGABRT, SIGTRAP, SIGSYS)'],
+    [["SIGUSR2", "SIGSEGV"], RangeError, 'cannot take SIGSEGV (it can take: SIGQUIT, SIGUSR2, SIGALRM, SIGVTALRM, SIGXFSZ, SIGIO, SIGSTKFLT, SIGABRT, SIGTRAP, SIGSYS)'],
+    [["SIGINT"], RangeError, 'cannot take SIGINT (it is handled by default)'],
+    [["SIGPWR"], RangeError, 'cannot take SIGPWR (it is handled by default)'],
+    [["SIGUSR1"], RangeError, 'cannot take SIGUSR1 (it can take: SIGQUIT, SIGUSR2, SIGALRM, SIGVTALRM, SIGXFSZ, SIGIO, SIGSTKFLT, SIGABRT, SIGTRAP, SIGSYS)'],
+    [["SIGPIPE"], RangeError, 'cannot take SIGPIPE (it can take: SIGQUIT, SIGUSR2, SIGALRM, SIGVTALRM, SIGXFSZ, SIGIO, SIGSTKFLT, SIGABRT, SIGTRAP, SIGSYS)'],
   ] as const)("extraSignals %j → %o", (extraSignals, type, message) => {
     const { api } = setup();
     expectError(thrown(() => api.configure(loose({ extraSignals }))), type, `[atexit] configure() option "extraSignals" ${message}`);
@@ -423,5 +425,20 @@ describe("configure()", () => {
     expect(api.configure({ errorExitCode: 0 }).errorExitCode).toBe(0);
     expect(api.configure({ errorExitCode: 255 }).errorExitCode).toBe(255);
     expect(api.configure({ errorExitCode: undefined }).errorExitCode).toBeUndefined();
+  });
+
+  test("fractional durations are accepted, and a fractional callback timeout still cuts the callback", async () => {
+    const { api } = setup();
+    expect(api.configure({ timeout: 1.5, totalTimeout: 2.5, duplicateSignalWindow: 0.5 })).toMatchObject({
+      timeout: 1.5,
+      totalTimeout: 2.5,
+      duplicateSignalWindow: 0.5,
+    });
+    const onError = vi.fn();
+    api.configure({ timeout: 5000, totalTimeout: 9000, duplicateSignalWindow: 100, onError });
+    api.register(() => new Promise(() => {}), { timeout: 1.5 });
+    await api.runHandlers();
+    expect(onError).toHaveBeenCalledTimes(1);
+    expect((onError.mock.calls[0]![0] as Error).name).toBe("TimeoutError");
   });
 });

@@ -1,0 +1,198 @@
+// This module is browser compatible.
+//
+// An invocation's end as an exit phase: what every `atexit/request` entry's
+// `withExit` does, given its host (request.ts, request-edge.ts,
+// request-workerd.ts).
+
+import type { RunProtocol, Trigger } from "./adapter.ts";
+import { runAwaited } from "./awaited.ts";
+import { awaitWork, type ContextSource, holdForProgram, invocationContext, type Invocation, platformWaitUntil, type WaitUntil } from "./defer.ts";
+import { getRegistry } from "./global.ts";
+import { realmState } from "./realm.ts";
+import { type Entry, type Registry, type Run, thenOf } from "./registry.ts";
+import type { ExitEvent, RuntimeName } from "./types.ts";
+import { describe } from "./validate.ts";
+
+/**
+ * A fetch-style handler: a Request first, then whatever the runtime passes
+ * (a Workers `env` and `ctx`, a Vercel or Netlify `context`, `Deno.serve`'s
+ * `info`, `Bun.serve`'s server), returning a Response or a promise of one.
+ */
+export type FetchHandler = (request: never, ...rest: never[]) => unknown;
+
+type WaitUntilHolder = { waitUntil?: unknown };
+
+/** The first of the handler's other arguments with a `waitUntil` (a Workers `ctx`, a Vercel or Netlify `context`). */
+function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
+  for (const arg of args) {
+    try {
+      // A primitive has none; null and undefined neither.
+      const waitUntil = (arg as WaitUntilHolder | null | undefined)?.waitUntil;
+      if (typeof waitUntil === "function") return (promise) => void waitUntil.call(arg, promise);
+    } catch {
+      // An `env` Proxy that throws on unknown keys holds no waitUntil.
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The run record of one exit phase: only what the awaited run's loop
+ * (`startedAt`), the registry's events (`exitCode`) and reports (`failed`)
+ * read of a run; it is never the registry's own run.
+ */
+const phaseRun = (): Run => ({ startedAt: Date.now(), exitCode: undefined, failed: false }) as Partial<Run> as Run;
+
+/** What a phase's run ends with: nothing to relink, it took nothing out. */
+const nothingToEnd = (): void => {};
+
+/**
+ * The callbacks one phase runs, in run order (ordinary ones LIFO, then
+ * `last` ones), taken in one synchronous keep-mode run of the registry: the
+ * others stay registered, `once` ones are taken out now (no other phase will
+ * run them). None while the program's own exit run is under way: that run
+ * has them.
+ */
+function takeCallbacks(registry: Registry, trigger: Trigger): Entry[] {
+  const taken: Entry[] = [];
+  if (registry.current) return taken;
+  const run = registry.begin(trigger, true);
+  try {
+    for (let entry = registry.next(run); entry; entry = registry.next(run)) taken.push(entry);
+  } finally {
+    registry.end(run);
+  }
+  return taken;
+}
+
+/**
+ * One invocation's exit phase, as a registry for the awaited run
+ * (awaited.ts): its first step is the invocation's deferred work, its
+ * callbacks are those taken when it began (a callback unregistered since is
+ * skipped), its events carry the request, and it is never the registry's run,
+ * so concurrent phases, and the program's own exit, go on beside it.
+ */
+function phase(registry: Registry, invocation: Invocation, request: unknown, trigger: Trigger): RunProtocol {
+  // Taken once the deferred work has settled: what registered meanwhile runs too.
+  let callbacks: Entry[] | undefined;
+  const run = phaseRun();
+  let next = 0;
+  // No `runAwaited`: the awaited run calls that only on a registry without `runsEpisodes`.
+  const protocol: Omit<RunProtocol, "runAwaited"> = {
+    runsEpisodes: true,
+    current: undefined,
+    config: registry.config,
+    awaitedRun: undefined,
+    begin: () => run,
+    next: () => {
+      callbacks ??= takeCallbacks(registry, trigger);
+      for (let entry = callbacks[next++]; entry; entry = callbacks[next++]) {
+        // A `once` one was retired as it was taken; any other must still be registered.
+        if (entry.options.once || entry.seq >= 0) return entry;
+      }
+      return undefined;
+    },
+    end: nothingToEnd,
+    result: (ended) => registry.result(ended),
+    beforeRun: () => awaitWork(protocol, invocation.deferred, run, trigger),
+    event: (eventTrigger, awaited, deadline, eventRun) => {
+      const event = registry.event(eventTrigger, awaited, deadline, eventRun);
+      Object.defineProperty(event, "request", { value: request, enumerable: true });
+      return event;
+    },
+    report: (error, event, reportRun, entry) => registry.report(error, event, reportRun, entry),
+    settle: (result, entry, event, settleRun) => registry.settle(result, entry, event, settleRun),
+  };
+  return protocol as RunProtocol;
+}
+
+/**
+ * One invocation's exit phase: after the response has left the handler, its
+ * deferred work settles, then the callbacks run, awaited, and stay registered.
+ */
+async function exitPhase(invocation: Invocation, request: unknown, runtime: ExitEvent["runtime"]): Promise<void> {
+  // The response first: the handler's caller sends it in this turn.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  const registry = getRegistry();
+  const trigger: Trigger = { reason: "request", runtime, final: false };
+  // A registry made by atexit 0.1.0 has no run protocol to lend: it can only
+  // run the callbacks synchronously, keeping them (its deferred work is not waited for).
+  if (!registry.runsEpisodes) return void registry.runNow(trigger, true);
+  await runAwaited(phase(registry, invocation, request, trigger), trigger);
+}
+
+/** {@linkcode exitPhase}, which never rejects: a host's waitUntil may crash on a rejection (edge-runtime does). */
+async function safely(phase: () => Promise<void>): Promise<void> {
+  try {
+    await phase();
+  } catch (error) {
+    console.error("[atexit] an exit phase failed:", error);
+  }
+}
+
+/** What `withExit` knows of its host: where AsyncLocalStorage comes from, and the host's name. */
+export interface InvocationHost {
+  readonly context: ContextSource;
+  readonly runtime: () => RuntimeName;
+}
+
+/** `withExit` for an entry's host (see `withExit` in request.ts). */
+export function withExitFor<H extends FetchHandler>(host: InvocationHost, handler: H): H {
+  if (typeof handler !== "function") throw new TypeError(`[atexit] withExit() expects a function, got ${describe(handler)}`);
+  // The host does not change between invocations: named once, not per phase.
+  const runtime = host.runtime();
+  // Asked now too: a host whose AsyncLocalStorage loads (workerd) starts loading it before the first request.
+  invocationContext(host.context);
+  return function (this: unknown, request: unknown, ...rest: unknown[]): unknown {
+    const state = realmState();
+    const context = invocationContext(host.context, state);
+    const invocation: Invocation = { deferred: new Set(), waitUntil: waitUntilOf(rest) ?? platformWaitUntil(), open: true };
+    const invocations = context ? undefined : (state.invocations ??= new Set());
+    invocations?.add(invocation);
+    const call = (): unknown => (handler as unknown as (this: unknown, ...args: unknown[]) => unknown).call(this, request, ...rest);
+    const close = (): void => {
+      invocation.open = false;
+      invocations?.delete(invocation);
+      const phase = (): Promise<void> => safely(() => exitPhase(invocation, request, runtime));
+      // Inside the invocation's context, so a callback that defers reaches its waitUntil.
+      const ending = context ? context.run(invocation, phase) : phase();
+      try {
+        if (invocation.waitUntil) return invocation.waitUntil(ending);
+      } catch {
+        // A waitUntil that throws (a hostile or spent ctx) must not cost the response: the program holds the phase.
+      }
+      // On a process runtime, the program's exit waits for a phase under way.
+      holdForProgram(ending);
+    };
+    let response: unknown;
+    try {
+      response = context ? context.run(invocation, call) : call();
+    } catch (error) {
+      close();
+      throw error;
+    }
+    let then: unknown;
+    try {
+      then = thenOf(response);
+    } catch (error) {
+      // The handler's own hostile result: its invocation still ends.
+      close();
+      throw error;
+    }
+    if (!then) {
+      close();
+      return response;
+    }
+    return Promise.resolve(response).then(
+      (value) => {
+        close();
+        return value;
+      },
+      (error: unknown) => {
+        close();
+        throw error;
+      },
+    );
+  } as unknown as H;
+}
+
