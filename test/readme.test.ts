@@ -18,7 +18,7 @@ const bun = `${root}node_modules/.bin/bun`;
 const denoArgs = ["run", "--import-map", `${root}test/fixtures/jsr-import-map.json`];
 
 interface Expectation {
-  /** The lines printed; for a vitest sample, a pattern the run's output must match. */
+  /** The lines printed; or a pattern the output must match (a vitest run, an exporter's dump). */
   stdout: string[] | RegExp;
   code: number | null;
   /** The signal that ends the program, if one does. */
@@ -27,6 +27,8 @@ interface Expectation {
   args?: string[];
   /** Run as a test file by vitest instead of as a program. */
   vitest?: true;
+  /** Environment variables the program runs with, besides the test's own. */
+  env?: Record<string, string>;
   /**
    * Bundled and served by that request-scoped runtime (the Vercel sample's
    * default export as the FetchEvent listener Vercel makes of it), asked
@@ -55,6 +57,19 @@ const expected: Record<string, Expectation> = {
   vitest: { stdout: /Tests +2 passed \(2\)/, code: 0, vitest: true },
   pino: { stdout: ['{"level":30,"msg":"working"}', '{"level":30,"reason":"natural","msg":"stopping"}'], code: 0 },
   OpenTelemetry: { stdout: ["exported checkout"], code: 0 },
+  "With the zero-code preload": {
+    // The span, printed by the console exporter the preload is told to use.
+    stdout: /name: 'checkout'/,
+    code: 143,
+    args: ["--require", "@opentelemetry/auto-instrumentations-node/register"],
+    env: {
+      OTEL_TRACES_EXPORTER: "console",
+      OTEL_METRICS_EXPORTER: "none",
+      OTEL_LOGS_EXPORTER: "none",
+      // No cloud detectors: they would ask metadata servers off this machine.
+      OTEL_NODE_RESOURCE_DETECTORS: "none",
+    },
+  },
   Sentry: { stdout: ["sent event"], code: null, signal: "SIGTERM" },
   "Receiving sendOnExit's batches on a server": { stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"], code: 0 },
   "killOnExit(child, options?)": { stdout: ["worker ended by SIGTERM"], code: 0 },
@@ -120,7 +135,7 @@ describe("README", () => {
   for (const sample of samples.filter((s) => s.lang === "ts" && s.heading !== BROWSER_SAMPLE && s.heading !== PENDING_SAMPLE)) {
     const expectation = expected[sample.heading];
     test.runIf(expectation)(`sample under "${sample.heading}" runs and prints what it says`, async () => {
-      const { command = process.execPath, args = [], vitest, served } = expectation!;
+      const { command = process.execPath, args = [], vitest, served, env } = expectation!;
       if (served) {
         mkdirSync(scratch, { recursive: true });
         writeFileSync(`${scratch}/vercel-sample.ts`, sample.code);
@@ -139,10 +154,11 @@ describe("README", () => {
       if (vitest) writeFileSync(`${dir}/vitest.config.mjs`, 'export default { test: { include: ["*.test.mjs"] } };\n');
       const outcome = vitest
         ? await runProgram(`${root}node_modules/.bin/vitest`, ["run"], { cwd: dir, env: { CI: "true", NO_COLOR: "1", FORCE_COLOR: "0" } })
-        : await runProgram(command, [...args, file]);
+        : await runProgram(command, [...args, file], env ? { env } : {});
       const { stdout } = expectation!;
       if (stdout instanceof RegExp) {
         expect(outcome.stdout).toMatch(stdout);
+        if (!vitest) expect(outcome.stderr).toBe("");
       } else {
         expect(outcome.stderr).toBe("");
         expect(outcome.lines).toEqual(stdout);
