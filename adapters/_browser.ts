@@ -1,29 +1,26 @@
-// The browser event mapping, shared by the `browser` entry and the
-// run-time-detecting entry. Private: not exported. In a browser an exit is a
-// phase, not a door: a hidden page may come back, so callbacks stay
-// registered and run again at the next hide. Nothing here touches `window` or
-// `document` until the first registration, so the module loads in workers and
-// during server-side rendering.
-import { type Adapter, type AdapterRegistry, listening, type Trigger } from "../src/adapter.ts";
-import { detectRuntime } from "../src/detect.ts";
-import { realmState } from "../src/realm.ts";
+// The page as an exit host, shared by the `browser` entry and the
+// run-time-detecting entry. In a browser an exit is an episode, not a door: a
+// hidden page may come back, so callbacks stay registered and run again at
+// the next hide. Nothing here touches `window` or `document` until the first
+// registration, so the module loads in workers and during server-side rendering.
+//
+// | page event                          | what runs                                        | listener     |
+// |-------------------------------------|--------------------------------------------------|--------------|
+// | `visibilitychange` to hidden        | the hide episode: reason `hidden`, not final     | onVisibility |
+// | `pagehide`                          | the episode: `pagehide`, final unless persisted  | onPageHide   |
+// | `freeze`                            | the episode: `hidden`, not final                 | onFreeze     |
+// | `visibilitychange` to visible,      | nothing: the next hide is a new episode          | rearm        |
+// |   `pageshow` (persisted), `resume`  |                                                  |              |
+// | `beforeunload` (enableBeforeUnload) | the episode: `beforeunload`, not final           | (opt-in)     |
+import type { Adapter, SharedRegistry, Trigger } from "../src/protocol.ts";
+import { detect, hasPage } from "../src/detect.ts";
+import { sharedState } from "../src/realm.ts";
+import { runNow } from "../src/run.ts";
 import type { ExitReason } from "../src/types.ts";
+import { listening } from "./_listening.ts";
 
 // `trusted`: the browser's own event (`isTrusted`), not one a script dispatched.
-type Dispatch = (reason: ExitReason, final: boolean, trusted?: boolean) => void;
-
-type PageGlobals = { document?: { addEventListener?: unknown }; addEventListener?: unknown };
-
-/**
- * Whether this realm has a page whose events can be listened to. Asked before
- * the runtime is named: happy-dom and jsdom under Node, and Electron
- * renderers, have a real document and also `process.versions.node`, and there
- * the page's events are the ones that fire. A document without
- * `addEventListener` is a server-side rendering stub, not a page.
- */
-export function hasPage(globals: PageGlobals = globalThis as PageGlobals): boolean {
-  return typeof globals.document?.addEventListener === "function" && typeof globals.addEventListener === "function";
-}
+type Dispatch = (reason: ExitReason, final: boolean, trusted: boolean) => void;
 
 /**
  * Builds the browser adapter. Hosts without a page (workers, server-side
@@ -31,26 +28,24 @@ export function hasPage(globals: PageGlobals = globalThis as PageGlobals): boole
  */
 export function browserAdapter(): Adapter {
   // A worker, or a server rendering the page: no page events to hook there.
-  if (!hasPage()) return { runtime: detectRuntime() };
-  const listen = (registry: AdapterRegistry): (() => void) => {
+  if (!hasPage()) return { runtime: detect() };
+  const listen = (registry: SharedRegistry): (() => void) => {
     // One run per hide episode, whichever of visibilitychange, pagehide and
     // freeze comes first; the next episode starts when the page is shown again.
     let latched = false;
     let episode: Trigger = { reason: "hidden", runtime: "browser", final: false };
     const run: Dispatch = (reason, final, trusted) => {
       // Firefox, closing a tab, ends the script of the pagehide listener at a
-      // function call (uncaught, no finally: a run left under way), then
-      // dispatches visibilitychange. So a trigger during the episode goes to
-      // the registry: the browser's own event takes the run over (the rest of
-      // the callbacks, then the run's end), one a script dispatched from a
-      // callback carries it on; ended before the run began, the next trigger
-      // runs the episode itself; the registry runs an episode once.
-      if (registry.running) return void registry.runNow(episode, true, false, trusted);
-      // A registry made by an older copy of atexit runs every call: latch here then.
-      if (latched) return void (registry.runsEpisodes && registry.runNow(episode, true, true));
+      // function call (docs/2.runtimes/browser.md): a run left under way. So
+      // a trigger during the episode goes to the run: the browser's own event
+      // takes it over (the rest of the callbacks, then the run's end), one a
+      // script dispatched from a callback carries it on; ended before the run
+      // began, the next trigger runs the episode itself.
+      if (registry.current) return void runNow(registry, episode, { keep: true, takeOver: trusted });
+      if (latched) return void runNow(registry, episode, { keep: true, episode: true });
       latched = true;
       episode = { reason, runtime: "browser", final };
-      registry.runNow(episode, true, true);
+      runNow(registry, episode, { keep: true, episode: true });
     };
     const rearm = (): void => void (latched = false);
 
@@ -78,11 +73,11 @@ export function browserAdapter(): Adapter {
     ] as const;
     for (const [target, event, listener] of listeners) target.addEventListener(event, listener, true);
     // Kept with the realm: the opt-in beforeunload listener of any copy of atexit triggers this run.
-    const realm = realmState();
-    realm.pageTrigger = run;
+    const state = sharedState();
+    state.pageTrigger = run;
     return () => {
       for (const [target, event, listener] of listeners) target.removeEventListener(event, listener, true);
-      if (realm.pageTrigger === run) realm.pageTrigger = undefined;
+      if (state.pageTrigger === run) state.pageTrigger = undefined;
     };
   };
 
@@ -95,7 +90,7 @@ export function browserAdapter(): Adapter {
  * is listened to Firefox keeps the page out of the back/forward cache.
  */
 export function listenBeforeUnload(): () => void {
-  const onBeforeUnload = (event: Event): void => realmState().pageTrigger?.("beforeunload", false, event.isTrusted);
+  const onBeforeUnload = (event: Event): void => sharedState().pageTrigger?.("beforeunload", false, event.isTrusted);
   addEventListener("beforeunload", onBeforeUnload, true);
   return () => removeEventListener("beforeunload", onBeforeUnload, true);
 }

@@ -1,10 +1,18 @@
-// Bun's process as a server host: Node's (see _node.ts), with Bun's own
-// corrections. Private: not exported.
-import type { Adapter } from "../src/adapter.ts";
+// Bun's process as a server host: Node's (see _node.ts, whose table of events
+// and exit paths holds here too), with Bun's own corrections:
+//
+// | Bun event                               | exit path                                  |
+// |-----------------------------------------|--------------------------------------------|
+// | `beforeExit`                            | `natural()`, one timer turn later (quirk)  |
+// | `unhandledRejection` (no monitor fires) | `crash()`, Bun's report, then status 1     |
+// | SIGPWR, SIGSTKFLT                       | not listened to: Bun never hands them over |
+import { serverAdapter } from "./_engine.ts";
 import { processHost, type ProcessQuirks } from "./_node.ts";
-import { flushStdio, STDIO_FLUSH_LIMIT_MS, type ProcessLike, within } from "./_process.ts";
-import { serverAdapter } from "./_server.ts";
+import { flushStdio, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import { BUN_UNHEARD } from "./_signals.ts";
+import type { Adapter } from "../src/protocol.ts";
+import { within } from "../src/time.ts";
+import type { ProcessLike } from "./types/process.ts";
 
 type Sink = { flush(): unknown };
 

@@ -1,4 +1,5 @@
-// This module is browser compatible.
+import { describeEvent } from "../src/report.ts";
+import type { ExitEvent } from "../src/types.ts";
 
 // `ATEXIT_DEBUG=1` makes visible what an exit path had to cut or leave alone
 // (a promise a synchronous path cannot wait for, a signal the application
@@ -11,3 +12,7 @@ export const debugRequested = (value: string | undefined): boolean =>
 
 /** Prints a debugging report on stderr, prefixed so it is clear who speaks. */
 export const printDebug = (message: string): void => console.error(`[atexit] ${message}`);
+
+/** The report of a callback whose promise an exit path that cannot wait had to cut. */
+export const printCut = (name: string, event: ExitEvent): void =>
+  printDebug(`exit callback "${name}" returned a promise ${describeEvent(event)}, which cannot wait: its async work is cut`);

@@ -1,30 +1,25 @@
-// Deno as a server host (see _server.ts), for the `deno` entry and the
-// run-time-detecting entry. Private: not exported. Deno's own exit events are
-// web events on globalThis; it never fires `unload` on a signal (deno#11752)
-// nor after an uncaught error (deno#3603), so those paths have listeners of
-// their own.
-import type { Adapter } from "../src/adapter.ts";
+// Deno as a server host (see _engine.ts), for the `deno` entry and the
+// run-time-detecting entry. Deno's own exit events are web events on
+// globalThis; it never fires `unload` on a signal (deno#11752) nor after an
+// uncaught error (deno#3603), so those paths have listeners of their own.
+//
+// | Deno event                                | exit path (ExitPaths)                | listener       |
+// |-------------------------------------------|--------------------------------------|----------------|
+// | `beforeunload` (the event loop is empty)  | `natural()`: awaited (the event is   | onBeforeUnload |
+// |                                           |   cancelled once), then it ends      |                |
+// | `unload`, node:process `exit`             | `last(code)`: what is left, now      | onUnload       |
+// |   (Deno.exit(), process.exit())           |                                      |                |
+// | `error`, `unhandledrejection`             | `crash()` then `last(1)`; with       | onError,       |
+// |                                           |   awaitCrash, `awaitCrash()`         |   onRejection  |
+// | Deno.addSignalListener: SIGINT, SIGTERM,  | `signal()`: awaited, then re-raised  | (per signal)   |
+// |   SIGHUP, SIGPWR, SIGXCPU, extraSignals   |   (_signal.ts)                       |                |
+import type { Adapter } from "../src/protocol.ts";
 import { debugRequested } from "./_debug.ts";
+import { type CrashReason, serverAdapter } from "./_engine.ts";
 import { flushStdio, getProcess, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
-import { type CrashReason, serverAdapter } from "./_server.ts";
-import { signalExitListeners } from "./_server-signal.ts";
+import { signalExitListeners } from "./_signal.ts";
 import { DENO_UNRAISABLE, denoSignals } from "./_signals.ts";
-
-/** The parts of the `Deno` global atexit touches (no `@types/deno` needed). */
-export interface DenoLike {
-  readonly pid: number;
-  exitCode: number;
-  readonly build: { readonly os: string };
-  addSignalListener(signal: string, handler: () => void): void;
-  removeSignalListener(signal: string, handler: () => void): void;
-  kill(pid: number, signal: string): void;
-  exit(code?: number): never;
-  readonly env?: { get(name: string): string | undefined };
-  readonly permissions?: { querySync?(descriptor: { name: "env"; variable: string }): { readonly state: string } };
-  inspect?(value: unknown): string;
-  /** The key of Deno's internals, where the resource table is (see `heldByOthers`). */
-  readonly internal?: symbol;
-}
+import type { DenoLike } from "./types/deno.ts";
 
 type Internals = { readonly core?: { resources?(): Record<string, string> } };
 

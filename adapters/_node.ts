@@ -1,14 +1,25 @@
-// Node.js's process as a server host (see _server.ts), shared by the `node`
+// Node.js's process as a server host (see _engine.ts), shared by the `node`
 // entry, the run-time-detecting entry and Bun, whose process is the same API
 // with corrections of its own: those live in _bun.ts and come in as quirks.
-// Private: not exported.
-import type { Adapter } from "../src/adapter.ts";
+//
+// | Node.js event                          | exit path (ExitPaths)               | listener      |
+// |----------------------------------------|-------------------------------------|---------------|
+// | `beforeExit` (the event loop is empty) | `natural()`: awaited, then it ends  | onBeforeExit  |
+// | `exit` (process.exit(), a crash, the   | `last(code)`: what is left, now     | onExit        |
+// |   natural end's last event)            |                                     |               |
+// | `uncaughtExceptionMonitor`             | `crash()`: the cause, for `exit`    | onCrash       |
+// | `uncaughtException` (with awaitCrash)  | `awaitCrash()`: awaited, then 1     | onUncaught    |
+// | `message` (with shutdownMessage)       | `message()`: awaited, then 0        | (inline)      |
+// | SIGINT, SIGTERM, SIGHUP, SIGPWR,       | `signal()`: awaited, then re-raised | (per signal)  |
+// |   SIGXCPU, the extraSignals            |   (_signal.ts)                      |               |
+import type { Adapter } from "../src/protocol.ts";
 import type { AtexitConfig } from "../src/types.ts";
 import { debugRequested } from "./_debug.ts";
-import { currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS, type ChannelLike, type ProcessLike } from "./_process.ts";
-import { type CrashReason, type ExitPaths, serverAdapter, type ServerHost } from "./_server.ts";
-import { signalExitListeners } from "./_server-signal.ts";
+import { type CrashReason, type ExitPaths, serverAdapter, type ServerHost } from "./_engine.ts";
+import { currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
+import { signalExitListeners } from "./_signal.ts";
 import { exitSignals } from "./_signals.ts";
+import type { ChannelLike, ProcessLike } from "./types/process.ts";
 
 /** A process event and the listener atexit adds for it. */
 export type Listener = readonly [string, (...args: never[]) => void];

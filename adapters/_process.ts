@@ -1,43 +1,10 @@
-import type { Adapter } from "../src/adapter.ts";
-import { assertRuntime, detectRuntime } from "../src/detect.ts";
-
-/**
- * The parts of Node's `process` (also provided by Bun and Deno) that atexit
- * touches, typed structurally so the published types need no `@types/node`.
- */
-export interface ProcessLike {
-  readonly pid: number;
-  readonly platform: string;
-  readonly version?: string;
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** The IPC channel to a parent, where there is one (a forked child). */
-  readonly channel?: ChannelLike;
-  exitCode?: number | string | null;
-  readonly stdout?: WritableLike;
-  readonly stderr?: WritableLike;
-  on(event: string, listener: (...args: never[]) => void): unknown;
-  off(event: string, listener: (...args: never[]) => void): unknown;
-  listenerCount(event: string): number;
-  kill(pid: number, signal: string): unknown;
-  exit(code?: number): never;
-  /** The kinds of the resources keeping the event loop alive (Node 17.3+; Deno and Bun answer `[]`). */
-  getActiveResourcesInfo?(): string[];
-}
-
-/**
- * Node's IPC channel: `refCounted`/`unrefCounted` are the count that `message`
- * listeners keep; Bun has only the explicit `ref`/`unref`.
- */
-export interface ChannelLike {
-  refCounted?(): void;
-  unrefCounted?(): void;
-  unref?(): void;
-}
-
-interface WritableLike {
-  readonly writableLength?: number;
-  write(chunk: string, callback: () => void): boolean;
-}
+// What the process runtimes (Node.js, Bun, and Deno's node:process) share:
+// finding a usable `process`, the status, stdout and stderr drained before a
+// forced end, and keeping a listener last.
+import { assertRuntime, detect } from "../src/detect.ts";
+import type { Adapter } from "../src/protocol.ts";
+import { within } from "../src/time.ts";
+import type { ProcessLike } from "./types/process.ts";
 
 /**
  * `globalThis.process`, if this host has one that atexit can listen on:
@@ -61,8 +28,8 @@ export function getProcess(): ProcessLike | undefined {
  * (its callbacks run through `exit()` and `runHandlers()`).
  */
 export function processEntryAdapter(expected: "node" | "bun", entry: string, make: (proc: ProcessLike) => Adapter): Adapter {
-  const actual = detectRuntime();
-  if (actual !== "unknown") assertRuntime(expected, entry, actual);
+  const actual = detect();
+  assertRuntime(expected, entry, actual);
   const proc = getProcess();
   return proc && actual === expected ? make(proc) : { runtime: actual };
 }
@@ -102,14 +69,6 @@ export function keepLast(proc: ProcessLike, event: string, ours: (...args: never
 
 /** How long a forced end waits for stdout/stderr to drain into a pipe. */
 export const STDIO_FLUSH_LIMIT_MS = 2000;
-
-/** Resolves when every one of `pending` has, or after `limitMs`, whichever comes first. */
-export function within(pending: Promise<unknown>[], limitMs: number): Promise<unknown> {
-  if (pending.length === 0) return Promise.resolve();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const limit = new Promise((resolve) => (timer = setTimeout(resolve, limitMs)));
-  return Promise.race([Promise.all(pending), limit]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Waits until what was written to stdout and stderr has reached the OS, at most

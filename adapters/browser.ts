@@ -19,17 +19,15 @@
  *
  * @module
  */
-import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { unregister as unregisterAny } from "../src/public.ts";
+import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unregisterAny } from "../src/api.ts";
+import { deferWith, globalContext } from "../src/defer.ts";
 import type { Atexit, BrowserExitReason, ExitCallback } from "../src/types.ts";
 import { browserAdapter, listenBeforeUnload } from "./_browser.ts";
 
-export { clear, configure, count } from "../src/public.ts";
-export { deferOnEdge as defer } from "../src/defer.ts";
+export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
 
-// The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(browserAdapter);
+const adapter = /* @__PURE__ */ lazyAdapter(browserAdapter);
 
 /**
  * Registers a callback to run, synchronously, whenever the page is hidden or
@@ -37,16 +35,19 @@ const host = /* @__PURE__ */ lazyHost(browserAdapter);
  * promise is not awaited, so queue data with `sendBeacon` or `atexit/beacon`.
  * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<BrowserExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
+export const register: Atexit<BrowserExitReason>["register"] = (callback, options) => registerWith(adapter, callback as ExitCallback, options);
 
 /** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
 export const unregister: Atexit<BrowserExitReason>["unregister"] = unregisterAny as Atexit<BrowserExitReason>["unregister"];
 
 /** Runs the callbacks now, awaited; a page cannot end itself, so it then resolves. See {@linkcode Atexit.exit}. */
-export const exit: Atexit["exit"] = (code) => exitWith(host, code);
+export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);
 
 /** Runs the callbacks now, awaited (a manual flush); they are consumed. See {@linkcode Atexit.runHandlers}. */
-export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter);
+
+/** Keeps `promise` alive until it settles (a page never has `process` read): see {@linkcode Atexit.defer}. */
+export const defer: Atexit["defer"] = (promise) => deferWith({ context: globalContext }, promise);
 
 /**
  * Also runs the callbacks on `beforeunload` (off by default) and returns the

@@ -1,7 +1,9 @@
 /**
- * The Bun adapter. Bun implements Node's `process` events, so this is the
- * Node adapter with Bun's differences corrected. `atexit` resolves here under
- * the `bun` export condition.
+ * The Bun adapter: Node's exit paths on Bun's `process`, with Bun's own
+ * corrections (a rejection's real status, stdout and stderr drained from
+ * Bun's own sinks; SIGPWR and SIGSTKFLT, which Bun never hands to a
+ * listener, are left to it). `atexit` resolves here under the `bun` export
+ * condition.
  *
  * @example
  * ```ts
@@ -15,24 +17,22 @@
  *
  * @module
  */
-import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { unregister as unregisterAny } from "../src/public.ts";
+import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unregisterAny } from "../src/api.ts";
+import { deferWith, processContext } from "../src/defer.ts";
 import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { bunAdapter } from "./_bun.ts";
 import { processEntryAdapter } from "./_process.ts";
 
-export { clear, configure, count } from "../src/public.ts";
-export { defer } from "../src/defer.ts";
+export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
 
-// The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(() => processEntryAdapter("bun", "atexit/adapters/bun", bunAdapter));
+const adapter = /* @__PURE__ */ lazyAdapter(() => processEntryAdapter("bun", "atexit/adapters/bun", bunAdapter));
 
 /**
- * Registers a callback to run when the process ends, last in, first out: awaited on a natural end, on atexit's `exit()` and on SIGINT, SIGTERM and SIGHUP; synchronously on `process.exit()` and crashes.
+ * Registers a callback to run when the process ends, last in, first out: awaited on a natural end, on atexit's `exit()` and on the requests to stop; synchronously on `process.exit()` and crashes.
  * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<ServerExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
+export const register: Atexit<ServerExitReason>["register"] = (callback, options) => registerWith(adapter, callback as ExitCallback, options);
 
 /** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
 export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny as Atexit<ServerExitReason>["unregister"];
@@ -41,10 +41,10 @@ export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny 
  * Runs the callbacks (awaited, within their limits), lets stdout and stderr drain, then ends the process with `code` (default: `process.exitCode`, else 0).
  * See {@linkcode Atexit.exit}.
  */
-export const exit: Atexit["exit"] = (code) => exitWith(host, code);
+export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);
 
-/**
- * Runs the callbacks now, awaited, without ending the process; they are consumed.
- * See {@linkcode Atexit.runHandlers}.
- */
-export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);
+/** Runs the callbacks now, awaited, without ending the process; they are consumed. See {@linkcode Atexit.runHandlers}. */
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter);
+
+/** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
+export const defer: Atexit["defer"] = (promise) => deferWith({ context: processContext }, promise);

@@ -1,7 +1,10 @@
 /**
  * The adapter for hosts with no exit events to hook (web workers, edge
  * runtimes, unknown hosts): it loads anywhere without throwing, and callbacks
- * run when the program calls `exit()` or `runHandlers()`.
+ * run when the program calls `exit()` or `runHandlers()` (and at the end of
+ * each invocation `withExit` wraps). `atexit` resolves here under the
+ * `edge-light` and `worker` conditions, whose hosts never have `process`
+ * read (src/detect.ts asks for them first).
  *
  * @example
  * ```ts
@@ -13,29 +16,25 @@
  *
  * @module
  */
-import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { unregister as unregisterAny } from "../src/public.ts";
-import { detectEdgeHost } from "../src/detect.ts";
+import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unregisterAny } from "../src/api.ts";
+import { contextFor, deferWith } from "../src/defer.ts";
+import { detect } from "../src/detect.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
 
 // A host without exit events runs the callbacks only through exit() and runHandlers().
 type FallbackExitReason = "exit" | "manual";
 
-export { clear, configure, count } from "../src/public.ts";
-export { deferOnEdge as defer } from "../src/defer.ts";
+export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
 
-// The adapter is made on first use, and only if this entry is used at all.
-// Named without reading `process` (this is the edge-light and worker build):
-// Deno, Bun, workerd, edge, a page or a web worker, else "unknown".
-const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectEdgeHost() }));
+const adapter = /* @__PURE__ */ lazyAdapter(() => ({ runtime: detect() }));
 
 /**
  * Registers a callback, last in, first out. With no exit event to hook here,
  * it runs when the program calls `exit()` or `runHandlers()`.
  * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<FallbackExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
+export const register: Atexit<FallbackExitReason>["register"] = (callback, options) => registerWith(adapter, callback as ExitCallback, options);
 
 /** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
 export const unregister: Atexit<FallbackExitReason>["unregister"] = unregisterAny as Atexit<FallbackExitReason>["unregister"];
@@ -45,7 +44,10 @@ export const unregister: Atexit<FallbackExitReason>["unregister"] = unregisterAn
  * without exit events offers no way to end the program, so the caller does.
  * See {@linkcode Atexit.exit}.
  */
-export const exit: Atexit["exit"] = (code) => exitWith(host, code);
+export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);
 
 /** Runs the callbacks now, awaited; they are consumed. See {@linkcode Atexit.runHandlers}. */
-export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter);
+
+/** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
+export const defer: Atexit["defer"] = (promise) => deferWith({ context: contextFor(adapter().runtime) }, promise);

@@ -1,9 +1,10 @@
 /**
  * The Node.js adapter: callbacks run on a natural end (awaited, in
- * `beforeExit`), on `process.exit()` (synchronously, in `exit`), on SIGINT,
- * SIGTERM and SIGHUP (+SIGBREAK on Windows; awaited, then the signal is
- * re-raised) and on crashes (synchronously; Node's report and status kept).
- * `atexit` resolves here under the `node` export condition.
+ * `beforeExit`), on `process.exit()` (synchronously, in `exit`), on the
+ * requests to stop (SIGINT, SIGTERM, SIGHUP, SIGPWR, SIGXCPU, +SIGBREAK on
+ * Windows; awaited, then the signal is re-raised) and on crashes
+ * (synchronously; Node's report and status kept). `atexit` resolves here
+ * under the `node` export condition.
  *
  * @example
  * ```ts
@@ -17,24 +18,22 @@
  *
  * @module
  */
-import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { unregister as unregisterAny } from "../src/public.ts";
+import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unregisterAny } from "../src/api.ts";
+import { deferWith, processContext } from "../src/defer.ts";
 import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { nodeAdapter } from "./_node.ts";
 import { processEntryAdapter } from "./_process.ts";
 
-export { clear, configure, count } from "../src/public.ts";
-export { defer } from "../src/defer.ts";
+export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
 
-// The adapter is made on first use, and only if this entry is used at all.
-const host = /* @__PURE__ */ lazyHost(() => processEntryAdapter("node", "atexit/adapters/node", nodeAdapter));
+const adapter = /* @__PURE__ */ lazyAdapter(() => processEntryAdapter("node", "atexit/adapters/node", nodeAdapter));
 
 /**
- * Registers a callback to run when the process ends, last in, first out: awaited on a natural end, on atexit's `exit()` and on SIGINT, SIGTERM and SIGHUP; synchronously on `process.exit()` and crashes.
+ * Registers a callback to run when the process ends, last in, first out: awaited on a natural end, on atexit's `exit()` and on the requests to stop; synchronously on `process.exit()` and crashes.
  * Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<ServerExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
+export const register: Atexit<ServerExitReason>["register"] = (callback, options) => registerWith(adapter, callback as ExitCallback, options);
 
 /** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
 export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny as Atexit<ServerExitReason>["unregister"];
@@ -43,10 +42,10 @@ export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny 
  * Runs the callbacks (awaited, within their limits), lets stdout and stderr drain, then ends the process with `code` (default: `process.exitCode`, else 0).
  * See {@linkcode Atexit.exit}.
  */
-export const exit: Atexit["exit"] = (code) => exitWith(host, code);
+export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);
 
-/**
- * Runs the callbacks now, awaited, without ending the process; they are consumed.
- * See {@linkcode Atexit.runHandlers}.
- */
-export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);
+/** Runs the callbacks now, awaited, without ending the process; they are consumed. See {@linkcode Atexit.runHandlers}. */
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter);
+
+/** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
+export const defer: Atexit["defer"] = (promise) => deferWith({ context: processContext }, promise);

@@ -24,41 +24,40 @@
  * @module
  */
 import { waitUntil } from "cloudflare:workers";
-import { exitWith, lazyHost, registerWith, runHandlersWith } from "../src/api.ts";
-import { type DeferHost, deferWith, workerdContext } from "../src/defer.ts";
-import { detectEdgeHost } from "../src/detect.ts";
-import { unregister as unregisterAny } from "../src/public.ts";
+import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unregisterAny } from "../src/api.ts";
+import { deferWith, workerdContext } from "../src/defer.ts";
+import { detect } from "../src/detect.ts";
+import type { WaitUntil } from "../src/protocol.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
 
 // Invocations end through withExit; exit() and runHandlers() run the callbacks on request.
 type WorkerdExitReason = "request" | "exit" | "manual";
 
-export { clear, configure, count } from "../src/public.ts";
+export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
 
-// The adapter is made on first use, and only if this entry is used at all.
-// Named from the host's globals, as the other entries are ("workerd" in workerd
-// itself), without reading `process`.
-const host = /* @__PURE__ */ lazyHost(() => ({ runtime: detectEdgeHost() }));
+// Named from the host's globals, as the other entries are ("workerd" in
+// workerd itself, before `process` is ever read).
+const adapter = /* @__PURE__ */ lazyAdapter(() => ({ runtime: detect() }));
 
 /**
  * Registers a callback, last in, first out: it runs at the end of every
  * invocation that `withExit` wraps (and stays registered), and on `exit()`
  * and `runHandlers()`. Options, the handle and errors: {@linkcode Atexit.register}.
  */
-export const register: Atexit<WorkerdExitReason>["register"] = (callback, options) => registerWith(host, callback as ExitCallback, options);
+export const register: Atexit<WorkerdExitReason>["register"] = (callback, options) => registerWith(adapter, callback as ExitCallback, options);
 
 /** Removes every registration of `callback` and returns how many there were: {@linkcode Atexit.unregister}. */
 export const unregister: Atexit<WorkerdExitReason>["unregister"] = unregisterAny as Atexit<WorkerdExitReason>["unregister"];
 
 /** Runs the callbacks, awaited within their limits, then resolves: a Worker cannot be ended. See {@linkcode Atexit.exit}. */
-export const exit: Atexit["exit"] = (code) => exitWith(host, code);
+export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);
 
 /** Runs the callbacks now, awaited; they are consumed. See {@linkcode Atexit.runHandlers}. */
-export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(host);
+export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter);
 
 // Outside a request, `cloudflare:workers`' waitUntil throws: then there is none.
-const requestWaitUntil = (): ((promise: Promise<unknown>) => void) | undefined => {
+const requestWaitUntil = (): WaitUntil | undefined => {
   try {
     return typeof waitUntil === "function" ? waitUntil : undefined;
   } catch {
@@ -70,11 +69,6 @@ const requestWaitUntil = (): ((promise: Promise<unknown>) => void) | undefined =
  * Keeps `promise` alive until it settles: inside an invocation `withExit`
  * wraps, that invocation's exit phase waits for it before the callbacks;
  * elsewhere in a request it goes to `waitUntil` of `cloudflare:workers`.
- * See `defer` of the `atexit` entry for the rest.
- *
- * @param promise The background work (any thenable).
- * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
+ * See {@linkcode Atexit.defer}.
  */
-export const defer = (promise: PromiseLike<unknown>): void => deferWith(WORKERD_HOST, promise);
-
-const WORKERD_HOST: DeferHost = { context: workerdContext, waitUntil: requestWaitUntil };
+export const defer: Atexit["defer"] = (promise) => deferWith({ context: workerdContext, waitUntil: requestWaitUntil }, promise);

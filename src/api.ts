@@ -1,91 +1,118 @@
 // This module is browser compatible.
+//
+// The public functions. `register`, `exit` and `runHandlers` are bound by each
+// entry to its adapter (registerWith, exitWith, runHandlersWith); the others
+// need none. Free functions, not an object of them: a program that imports
+// only `register` carries neither the awaited run nor `configure`.
 
-import type { Adapter } from "./adapter.ts";
-import { runAwaited } from "./awaited.ts";
-import { findRegistry, getRegistry } from "./global.ts";
-import type { Atexit, ExitCallback, ExitReason, RegisterOptions, Registration } from "./types.ts";
-import { clear, configure, count, unregister } from "./public.ts";
-import { assertCallback, assertStatus, checkRegisterOptions } from "./validate.ts";
+import { SETTINGS } from "./config.ts";
+import type { Adapter, Entry, SharedRegistry } from "./protocol.ts";
+import { findRegistry, getRegistry } from "./realm.ts";
+import { finalStatus, requestExit, runAwaited } from "./run.ts";
+import type { Atexit, AtexitConfig, ConfigureOptions, ExitCallback, RegisterOptions, Registration } from "./types.ts";
+import { assertCallback, assertStatus, checkConfig, checkRegisterOptions } from "./validate.ts";
+import { defaultConfig } from "./config.ts";
 
-/**
- * An entry point's adapter, made on first use (not at import), so an entry
- * can check its host or pick an adapter lazily and an unused import changes
- * nothing.
- */
-export type Host = () => Adapter;
+/** An entry's adapter, made on first use (not at import): an unused import changes nothing. */
+export type LazyAdapter = () => Adapter;
 
-/** Memoizes `resolve`: the entry's adapter, made once, on first use. */
-export function lazyHost(resolve: () => Adapter): Host {
-  let bound: Adapter | undefined;
-  return () => (bound ??= resolve());
+/** Memoizes `make`: the entry's adapter, made once, on first use. */
+export function lazyAdapter(make: () => Adapter): LazyAdapter {
+  let made: Adapter | undefined;
+  return () => (made ??= make());
+}
+
+// Made on first use: the function every handle is bound from, whose
+// prototype gives each handle `Symbol.dispose` without a property of its own.
+let removeEntry: ((this: SharedRegistry, entry: Entry) => boolean) | undefined;
+
+function handleTarget(): (this: SharedRegistry, entry: Entry) => boolean {
+  const target = function (this: SharedRegistry, entry: Entry): boolean {
+    return this.remove(entry);
+  };
+  Object.setPrototypeOf(
+    target,
+    Object.create(Function.prototype, {
+      [Symbol.dispose]: {
+        value(this: () => unknown): void {
+          this();
+        },
+      },
+    }),
+  );
+  return target;
 }
 
 /**
- * `register` for the entry whose adapter `host` gives (see {@linkcode Atexit.register}).
- * Free functions, not an object of them: a program that imports only
- * `register` carries neither the awaited run's callers nor `configure`.
+ * The handle on `entry`: calling it removes that registration from `registry`
+ * (see {@linkcode Registration}). A bound function, not a closure: no context
+ * object per registration.
  */
-export function registerWith(host: Host, callback: ExitCallback, options?: RegisterOptions): Registration {
+export const registrationOf = (registry: SharedRegistry, entry: Entry): Registration =>
+  (removeEntry ??= handleTarget()).bind(registry, entry) as Registration;
+
+/** `register` for the entry whose adapter `adapter` gives (see {@linkcode Atexit.register}). */
+export function registerWith(adapter: LazyAdapter, callback: ExitCallback, options?: RegisterOptions): Registration {
   assertCallback("register", callback);
   const checked = checkRegisterOptions(options);
-  // The host first: registering on the wrong runtime must leave no trace.
-  const adapter = host();
-  return getRegistry().add(callback, checked, adapter);
+  // The adapter first: registering on the wrong runtime must leave no trace.
+  const installing = adapter();
+  const registry = getRegistry();
+  return registrationOf(registry, registry.add(callback, checked, installing));
 }
 
-/** `exit` for the entry whose adapter `host` gives (see {@linkcode Atexit.exit}). */
-export function exitWith(host: Host, code?: number): Promise<void> {
+/** `exit` for the entry whose adapter `adapter` gives (see {@linkcode Atexit.exit}). */
+export function exitWith(adapter: LazyAdapter, code?: number): Promise<void> {
   // Checked here, not in the async part, so bad input throws at the call site.
   if (code !== undefined) assertStatus("exit", "the status", code);
-  const adapter = host();
+  const host = adapter();
   const registry = getRegistry();
-  if (registry.running) {
-    // Called from a callback (or beside a run): no second run; the run's owner ends the program.
-    registry.requestExit(code);
-    return Promise.resolve();
-  }
-  const status = code ?? adapter.currentCode?.() ?? 0;
-  return runAwaited(registry, { reason: "exit", code: status, runtime: adapter.runtime, final: true }).then((result) => adapter.end?.(registry.finalStatus(result, status)));
+  // Called from a callback (or beside a run): no second run; the run's owner ends the program.
+  if (requestExit(registry, code)) return Promise.resolve();
+  const status = code ?? host.currentCode?.() ?? 0;
+  return runAwaited(registry, { reason: "exit", code: status, runtime: host.runtime, final: true }).then((result) =>
+    host.exitProcess?.(finalStatus(registry.config, result, status)),
+  );
 }
 
-/** `runHandlers` for the entry whose adapter `host` gives (see {@linkcode Atexit.runHandlers}). */
-export async function runHandlersWith(host: Host): Promise<void> {
-  const adapter = host();
+/** `runHandlers` for the entry whose adapter `adapter` gives (see {@linkcode Atexit.runHandlers}). */
+export async function runHandlersWith(adapter: LazyAdapter): Promise<void> {
+  const host = adapter();
   const registry = findRegistry();
   // Called during a run (perhaps by one of its callbacks): that run is already doing the work.
-  if (!registry || registry.running) return;
-  const result = await runAwaited(registry, { reason: "manual", runtime: adapter.runtime, final: false });
+  if (!registry || registry.current) return;
+  const result = await runAwaited(registry, { reason: "manual", runtime: host.runtime, final: false });
   // exit() called during this run: it could not end the program then, so end it now.
-  if (result.exitRequested) await adapter.end?.(registry.finalStatus(result, adapter.currentCode?.() ?? 0));
+  if (result.exitRequested) await host.exitProcess?.(finalStatus(registry.config, result, host.currentCode?.() ?? 0));
 }
 
-/**
- * The whole API bound to one adapter, as one object: for tests and for
- * hosts built at run time. Entry points export the free functions instead,
- * so bundlers drop what a program does not import. `R` is the reasons that
- * adapter can produce, which its callbacks are typed for.
- *
- * @example
- * ```ts
- * import { createApi } from "./api.ts";
- *
- * const { register, runHandlers } = createApi(() => ({ runtime: "unknown" }));
- * register(() => console.log("bye"));
- * await runHandlers();
- * ```
- */
-export function createApi<R extends ExitReason = ExitReason>(resolve: () => Adapter): Atexit<R> {
-  const host = lazyHost(resolve);
-  return {
-    // Held with every entry's callbacks; this adapter's triggers carry only reasons R.
-    register: (callback, options) => registerWith(host, callback as ExitCallback, options),
-    // The one shared function, which takes any callback: typed here for the
-    // callbacks this entry's register takes.
-    unregister: unregister as Atexit<R>["unregister"],
-    exit: (code) => exitWith(host, code),
-    runHandlers: () => runHandlersWith(host),
-    count,
-    clear,
-    configure,
-  };
+/** Removes every registration of `callback`: {@linkcode Atexit.unregister}. */
+export function unregister(callback: ExitCallback): number {
+  assertCallback("unregister", callback);
+  return findRegistry()?.removeAll(callback) ?? 0;
+}
+
+/** How many registrations there are: {@linkcode Atexit.count}. */
+export function count(): number {
+  return findRegistry()?.size ?? 0;
+}
+
+/** Removes every registration: {@linkcode Atexit.clear}. */
+export function clear(): void {
+  findRegistry()?.clear();
+}
+
+/** Sets process-wide defaults and returns the configuration now in force: {@linkcode Atexit.configure}. */
+export function configure(options?: ConfigureOptions): AtexitConfig {
+  const checked = checkConfig(options);
+  const changes = Object.entries(checked).filter(([key, value]) => value !== undefined || SETTINGS[key as keyof AtexitConfig].clearable);
+  // Reading the configuration must not create the registry either.
+  if (changes.length === 0) return findRegistry()?.config ?? defaultConfig;
+  const registry = getRegistry();
+  const before = registry.config;
+  registry.config = Object.freeze({ ...before, ...Object.fromEntries(changes) });
+  // Installed listeners follow the settings they depend on.
+  const changed = (key: string): boolean => registry.config[key as keyof AtexitConfig] !== before[key as keyof AtexitConfig];
+  if (Object.keys(SETTINGS).some((key) => SETTINGS[key as keyof AtexitConfig].relisten && changed(key))) registry.relisten();
+  return registry.config;
 }

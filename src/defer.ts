@@ -2,39 +2,19 @@
 //
 // `defer(promise)`: background work that must finish before the program, or
 // the invocation it was started in, ends. Its own module: a program that never
-// defers carries none of it, and the exit run only calls the hook it leaves.
+// defers carries none of it; the awaited run (run.ts) waits for what it holds.
 
-import type { Trigger } from "./adapter.ts";
-import { getRegistry } from "./global.ts";
-import { type RealmState, realmState } from "./realm.ts";
-import { MAX_TIMER_MS, timeoutError } from "./awaited.ts";
-import { type Entry, type Registry, type Run, type Then, TIMEOUT_PREFIX } from "./registry.ts";
+import type { Invocation, InvocationContext, SharedState, WaitUntil } from "./protocol.ts";
+import { sharedState } from "./realm.ts";
+import type { Then } from "./run.ts";
+import type { RuntimeName } from "./types.ts";
 import { describe, reasonOf } from "./validate.ts";
-
-/** A host's `waitUntil`: keeps the invocation alive until the promise settles. */
-export type WaitUntil = (promise: Promise<unknown>) => void;
-
-/** One call of a handler that `withExit` wraps, as `defer` and its exit phase see it. */
-export interface Invocation {
-  /** Its deferred work, as promises that never reject; each leaves the set as it settles. */
-  readonly deferred: Set<Promise<void>>;
-  /** The host's `waitUntil` for this invocation, where it has one. */
-  readonly waitUntil: WaitUntil | undefined;
-  /** Until its handler's response is produced; work deferred after that goes to `waitUntil`, or to the program. */
-  open: boolean;
-}
-
-/** The part of AsyncLocalStorage that tells which invocation a call belongs to. */
-export interface InvocationContext {
-  getStore(): Invocation | undefined;
-  run<T>(store: Invocation, fn: () => T): T;
-}
 
 /**
  * Where a host's AsyncLocalStorage comes from: one made, `null` if the host
  * has none, `undefined` while it cannot tell yet (a module still loading).
  */
-export type ContextSource = (state: RealmState) => InvocationContext | null | undefined;
+export type ContextSource = (state: SharedState) => InvocationContext | null | undefined;
 
 type AsyncHooks = { AsyncLocalStorage?: new () => InvocationContext } | undefined;
 type BuiltinModules = { process?: { getBuiltinModule?(id: string): unknown } | null };
@@ -45,8 +25,7 @@ const made = (hooks: AsyncHooks): InvocationContext | null =>
 
 /**
  * Node (from 20.16), Deno and Bun: node:async_hooks through
- * `process.getBuiltinModule`, which older Node lacks. The process runtimes'
- * entries use this one; the edge entries never read `process`.
+ * `process.getBuiltinModule`, which older Node lacks.
  */
 export const processContext: ContextSource = () => {
   try {
@@ -58,8 +37,8 @@ export const processContext: ContextSource = () => {
 };
 
 /**
- * Hosts whose entries must never read `process` (edge runtimes, web
- * workers): the host's own `AsyncLocalStorage` global, where it has one
+ * Hosts that must never have `process` read (edge runtimes, web workers,
+ * pages): the host's own `AsyncLocalStorage` global, where it has one
  * (Next.js's edge runtime does; Vercel's edge-runtime package and workerd do not).
  */
 export const globalContext: ContextSource = () => {
@@ -89,13 +68,19 @@ export const workerdContext: ContextSource = (state) => {
   return state.context;
 };
 
+/** Where AsyncLocalStorage comes from on `runtime`, without reading `process` where it must not be read. */
+export function contextFor(runtime: RuntimeName): ContextSource {
+  if (runtime === "node" || runtime === "deno" || runtime === "bun") return processContext;
+  return runtime === "workerd" ? workerdContext : globalContext;
+}
+
 /**
  * The realm's AsyncLocalStorage for invocations, made once from `source`
  * (shared by every copy of atexit, so one copy's `withExit` is seen by
  * another's `defer`). Where the host has none, `defer` holds work for every
  * invocation open at the time (see {@linkcode openInvocations}).
  */
-export function invocationContext(source: ContextSource, state: RealmState = realmState()): InvocationContext | undefined {
+export function invocationContext(source: ContextSource, state: SharedState = sharedState()): InvocationContext | undefined {
   if (state.context === undefined) {
     const context = source(state);
     if (context !== undefined) state.context = context;
@@ -109,7 +94,7 @@ export function invocationContext(source: ContextSource, state: RealmState = rea
  * deferred by one of two interleaved requests then holds back both flushes,
  * which is late but never lost).
  */
-function openInvocations(state: RealmState, source: ContextSource): Invocation[] {
+function openInvocations(state: SharedState, source: ContextSource): Invocation[] {
   const context = invocationContext(source, state);
   if (context) {
     const current = context.getStore();
@@ -192,15 +177,19 @@ export interface DeferHost {
   readonly waitUntil?: (() => WaitUntil | undefined) | undefined;
 }
 
-/** The process runtimes' host (Node.js, Deno, Bun). */
-const PROCESS_HOST: DeferHost = { context: processContext };
-/** Pages, web workers and edge runtimes: never `process`. */
-const EDGE_HOST: DeferHost = { context: globalContext };
-
-/** `defer` for an entry's host: see {@linkcode defer}. */
+/**
+ * Keeps `promise` alive until it settles: inside a request that `withExit`
+ * wraps, that request's exit phase waits for it before the callbacks, inside
+ * the runtime's `waitUntil`; in a request on Cloudflare Workers, Vercel,
+ * Netlify or Supabase, it goes to that platform's `waitUntil`; elsewhere
+ * (Node.js, Deno, Bun, a page), the program's awaited exit paths wait for it
+ * before the callbacks. It is awaited like one callback: within the
+ * configured `timeout` and the run's `totalTimeout`. A rejection is logged,
+ * one `[atexit]` line, and fails nothing. Each entry binds it to its host.
+ */
 export function deferWith(host: DeferHost, promise: PromiseLike<unknown>): void {
   const work = settledOf(promise, thenOfDeferred(promise));
-  const state = realmState();
+  const state = sharedState();
   const invocations = openInvocations(state, host.context);
   if (invocations.length > 0) {
     // The invocation's exit phase waits for it, inside the host's waitUntil.
@@ -221,94 +210,5 @@ export function deferWith(host: DeferHost, promise: PromiseLike<unknown>): void 
 
 /** Holds `work` for the program: its awaited exit paths wait for it before the callbacks. */
 export function holdForProgram(work: Promise<void>): void {
-  const state = realmState();
-  hold((state.deferred ??= new Set()), work);
-  // Whichever copy made the registry, this version's awaited run calls the hook first.
-  getRegistry().beforeRun ??= awaitDeferred;
-}
-
-/**
- * Keeps `promise` alive until it settles: inside a request that `withExit`
- * wraps, that request's exit phase waits for it before the callbacks, inside
- * the runtime's `waitUntil`; in a request on Cloudflare Workers, Vercel,
- * Netlify or Supabase, it goes to that platform's `waitUntil`; elsewhere
- * (Node.js, Deno, Bun, a page), the program's awaited exit paths wait for it
- * before the callbacks. It is awaited like one callback: within the
- * configured `timeout` and the run's `totalTimeout`. A rejection is logged,
- * one `[atexit]` line, and fails nothing.
- *
- * @param promise The background work (any thenable).
- * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
- *
- * @example
- * ```ts
- * import { defer, register } from "atexit";
- *
- * const sent: string[] = [];
- * register(() => void sent.push("flushed"), { last: true });
- * defer(new Promise<void>((resolve) => setTimeout(() => (sent.push("uploaded"), resolve()), 10)));
- * ```
- */
-export function defer(promise: PromiseLike<unknown>): void {
-  deferWith(PROCESS_HOST, promise);
-}
-
-/**
- * {@linkcode defer} for pages, web workers and edge runtimes (the `browser`,
- * `worker` and `edge-light` builds): the same, but it never reads `process`;
- * AsyncLocalStorage is the host's own global, where it has one.
- *
- * @param promise The background work (any thenable).
- * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
- */
-export function deferOnEdge(promise: PromiseLike<unknown>): void {
-  deferWith(EDGE_HOST, promise);
-}
-
-/**
- * Waits for every promise in `work`, and for what is deferred into it
- * meanwhile, for at most `ms`; returns whether it all settled.
- */
-export async function settleWithin(work: Set<Promise<void>>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => {
-    if (ms < MAX_TIMER_MS) timer = setTimeout(resolve, Math.max(0, ms), false);
-  });
-  try {
-    while (work.size > 0) {
-      if ((await Promise.race([Promise.all(work), expired])) === false) return false;
-    }
-    return true;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** How reports name deferred work that did not settle in time. */
-const DEFERRED: Entry = { options: { name: "deferred work" } } as Entry;
-
-/**
- * Awaits `work` like one callback of `run`: within the `timeout` and what is
- * left of the `totalTimeout`. Work still pending then is reported (a
- * `TimeoutError`, named "deferred work") and the callbacks run anyway.
- */
-export async function awaitWork(
-  registry: Pick<Registry, "config" | "event" | "report">,
-  work: Set<Promise<void>>,
-  run: Run,
-  trigger: Trigger,
-): Promise<void> {
-  const { config } = registry;
-  const ms = Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now());
-  if (await settleWithin(work, ms)) return;
-  const error = timeoutError(`${TIMEOUT_PREFIX}"deferred work" did not finish within ${Math.max(0, Math.round(ms))} ms`);
-  const deadline = new AbortController();
-  deadline.abort(error);
-  registry.report(error, registry.event(trigger, true, () => deadline.signal, run), run, DEFERRED);
-}
-
-/** The exit run's first step (`beforeRun` in registry.ts): the program's deferred work. */
-function awaitDeferred(run: Run, trigger: Trigger): Promise<void> {
-  // Set by the first defer, which made the set.
-  return awaitWork(getRegistry(), realmState().deferred!, run, trigger);
+  hold((sharedState().deferred ??= new Set()), work);
 }

@@ -3,95 +3,83 @@
 import type { RuntimeName } from "./types.ts";
 
 type Globals = {
-  Deno?: { version?: unknown };
   navigator?: { userAgent?: unknown };
   EdgeRuntime?: unknown;
+  Deno?: { version?: unknown };
   Bun?: unknown;
-  process?: { versions?: { node?: unknown } } | null;
-  document?: unknown;
   WorkerGlobalScope?: unknown;
+  process?: { versions?: { node?: unknown } } | null;
+  document?: { addEventListener?: unknown };
+  addEventListener?: unknown;
 };
 
-/** `process.versions.node`, unless a sandbox made `process` something that cannot say it. */
-function nodeVersion(globals: Globals): string | undefined {
-  try {
-    const version = globals.process?.versions?.node;
-    return typeof version === "string" ? version : undefined;
-  } catch {
-    return undefined;
-  }
-}
+/**
+ * Every host atexit tells apart, in the order they are asked: the first that
+ * matches names the host. The order is the point. Hosts that must never have
+ * their `process` read come before the one test that reads it: workerd (whose
+ * Node compatibility, on by default from compatibility date 2026-08-04, adds
+ * a `process` that says Node), Vercel's edge runtime, web workers. Deno and
+ * Bun define `process.versions.node` too. Node comes before a document:
+ * happy-dom, jsdom and Electron renderers have both, and their exit is the
+ * process's.
+ */
+const HOSTS: ReadonlyArray<readonly [RuntimeName, (globals: Globals) => boolean]> = [
+  ["workerd", (g) => g.navigator?.userAgent === "Cloudflare-Workers"],
+  // Vercel's edge runtime names itself; Supabase's `EdgeRuntime` is an object, on Deno.
+  ["edge-light", (g) => typeof g.EdgeRuntime === "string"],
+  ["deno", (g) => typeof g.Deno?.version === "object"],
+  ["bun", (g) => g.Bun !== undefined],
+  ["worker", (g) => g.WorkerGlobalScope !== undefined],
+  ["node", (g) => typeof g.process?.versions?.node === "string"],
+  ["browser", (g) => g.document !== undefined],
+];
 
 /**
- * Names the host from its globals. Order matters: Deno and Bun both define
- * `process.versions.node`, so they are checked before Node.
+ * Names the host from its globals (see the table above).
  *
  * @example
  * ```ts
- * import { detectRuntime } from "./detect.ts";
+ * import { detect } from "./detect.ts";
  *
- * detectRuntime(); // "node" under Node.js
+ * detect(); // "node" under Node.js, "workerd" in a Cloudflare Worker
  * ```
  */
-export function detectRuntime(globals: Globals = globalThis as Globals): DetectedRuntime {
-  if (typeof globals.Deno?.version === "object") return "deno";
-  if (globals.Bun !== undefined) return "bun";
-  if (nodeVersion(globals) !== undefined) return "node";
-  if (globals.document !== undefined) return "browser";
-  if (globals.WorkerGlobalScope !== undefined) return "worker";
+export function detect(globals: Globals = globalThis as Globals): RuntimeName {
+  for (const [name, matches] of HOSTS) {
+    try {
+      if (matches(globals)) return name;
+    } catch {
+      // A global that refuses to be read (a sandbox's Proxy) names no host.
+    }
+  }
   return "unknown";
 }
 
 /**
- * The hosts {@linkcode detectRuntime} names. The request-scoped ones are told
- * apart only by {@linkcode detectHost}, which the entries that may meet them use.
+ * Whether this realm has a page whose events can be listened to: a document
+ * with `addEventListener`, which a server-side rendering stub lacks. Asked
+ * apart from {@linkcode detect}: under happy-dom or jsdom the host is Node,
+ * and there is a page too.
  */
-export type DetectedRuntime = Exclude<RuntimeName, "workerd" | "edge">;
-
-/**
- * {@linkcode detectRuntime}, and the request-scoped hosts before Node:
- * workerd with Node compatibility (on by default from compatibility date
- * 2026-08-04) has a `process` whose versions say Node.
- *
- * @example
- * ```ts
- * import { detectHost } from "./detect.ts";
- *
- * detectHost(); // "node" under Node.js, "workerd" in a Cloudflare Worker
- * ```
- */
-export function detectHost(globals: Globals = globalThis as Globals): RuntimeName {
-  try {
-    if (globals.navigator?.userAgent === "Cloudflare-Workers") return "workerd";
-  } catch {
-    // A navigator that refuses to be read names no host.
-  }
-  // Vercel's edge runtime names itself; Supabase's `EdgeRuntime` is an object, on Deno.
-  if (typeof globals.EdgeRuntime === "string") return "edge";
-  return detectRuntime(globals);
+export function hasPage(globals: Globals = globalThis as Globals): boolean {
+  return typeof globals.document?.addEventListener === "function" && typeof globals.addEventListener === "function";
 }
 
-/**
- * {@linkcode detectHost} for entries that must never read `process` (the
- * edge and web worker builds): the same answers, but a Node.js host, which
- * only `process` names, is `unknown` there.
- */
-export function detectEdgeHost(): RuntimeName {
-  const { navigator, EdgeRuntime, Deno, Bun, document, WorkerGlobalScope } = globalThis as Globals;
-  return detectHost({ navigator, EdgeRuntime, Deno, Bun, document, WorkerGlobalScope });
-}
-
-const displayNames: Record<DetectedRuntime, string> = {
+const displayNames: Record<RuntimeName, string> = {
   node: "Node.js",
   deno: "Deno",
   bun: "Bun",
   browser: "a browser",
   worker: "a web worker",
+  workerd: "Cloudflare's workerd",
+  "edge-light": "an edge runtime",
   unknown: "an unknown host",
 };
 
 /**
- * Throws when an explicitly imported adapter meets the wrong host, naming both.
+ * Throws when an explicitly imported adapter meets another known host,
+ * naming both. An unknown host is not a wrong one (a sandbox that blanked
+ * its globals): the entry falls back to hooking nothing.
  *
  * @example
  * ```ts
@@ -100,8 +88,8 @@ const displayNames: Record<DetectedRuntime, string> = {
  * assertRuntime("node", "atexit/adapters/node");
  * ```
  */
-export function assertRuntime(expected: DetectedRuntime, entry: string, actual: DetectedRuntime = detectRuntime()): void {
-  if (actual !== expected) {
+export function assertRuntime(expected: RuntimeName, entry: string, actual: RuntimeName = detect()): void {
+  if (actual !== expected && actual !== "unknown") {
     throw new Error(
       `[atexit] ${entry} is for ${displayNames[expected]}, but this program runs on ${displayNames[actual]}; import "atexit" to get the adapter for this host`,
     );

@@ -4,13 +4,12 @@
 // `withExit` does, given its host (request.ts, request-edge.ts,
 // request-workerd.ts).
 
-import type { RunProtocol, Trigger } from "./adapter.ts";
-import { runAwaited } from "./awaited.ts";
-import { awaitWork, type ContextSource, holdForProgram, invocationContext, type Invocation, platformWaitUntil, type WaitUntil } from "./defer.ts";
-import { getRegistry } from "./global.ts";
-import { realmState } from "./realm.ts";
-import { type Entry, type Registry, type Run, thenOf } from "./registry.ts";
-import type { ExitEvent, RuntimeName } from "./types.ts";
+import { type ContextSource, holdForProgram, invocationContext, platformWaitUntil } from "./defer.ts";
+import type { Entry, Invocation, SharedRegistry, Trigger, WaitUntil } from "./protocol.ts";
+import { getRegistry, sharedState } from "./realm.ts";
+import { awaitWork, callAwaited, type Source, thenOf } from "./run.ts";
+import { nextTurn } from "./time.ts";
+import type { RuntimeName } from "./types.ts";
 import { describe } from "./validate.ts";
 
 /**
@@ -37,54 +36,41 @@ function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
 }
 
 /**
- * The run record of one exit phase: only what the awaited run's loop
- * (`startedAt`), the registry's events (`exitCode`) and reports (`failed`)
- * read of a run; it is never the registry's own run.
- */
-const phaseRun = (): Run => ({ startedAt: Date.now(), exitCode: undefined, failed: false }) as Partial<Run> as Run;
-
-/** What a phase's run ends with: nothing to relink, it took nothing out. */
-const nothingToEnd = (): void => {};
-
-/**
  * The callbacks one phase runs, in run order (ordinary ones LIFO, then
  * `last` ones), taken in one synchronous keep-mode run of the registry: the
  * others stay registered, `once` ones are taken out now (no other phase will
  * run them). None while the program's own exit run is under way: that run
  * has them.
  */
-function takeCallbacks(registry: Registry, trigger: Trigger): Entry[] {
+function takeCallbacks(registry: SharedRegistry, trigger: Trigger): Entry[] {
   const taken: Entry[] = [];
   if (registry.current) return taken;
-  const run = registry.begin(trigger, true);
+  const run = registry.begin(trigger, { keep: true });
   try {
-    for (let entry = registry.next(run); entry; entry = registry.next(run)) taken.push(entry);
+    for (let entry = registry.take(run); entry; entry = registry.take(run)) taken.push(entry);
   } finally {
-    registry.end(run);
+    registry.close(run);
   }
   return taken;
 }
 
 /**
- * One invocation's exit phase, as a registry for the awaited run
- * (awaited.ts): its first step is the invocation's deferred work, its
- * callbacks are those taken when it began (a callback unregistered since is
- * skipped), its events carry the request, and it is never the registry's run,
- * so concurrent phases, and the program's own exit, go on beside it.
+ * One invocation's exit phase, as a source of the run driver (run.ts): its
+ * callbacks are those registered once its deferred work has settled (a
+ * callback unregistered since is skipped), its events carry the request, and
+ * its run is its own record, never the registry's: concurrent phases, and
+ * the program's own exit, go on beside it.
  */
-function phase(registry: Registry, invocation: Invocation, request: unknown, trigger: Trigger): RunProtocol {
-  // Taken once the deferred work has settled: what registered meanwhile runs too.
+function phaseSource(registry: SharedRegistry, trigger: Trigger): Source {
   let callbacks: Entry[] | undefined;
-  const run = phaseRun();
   let next = 0;
-  // No `runAwaited`: the awaited run calls that only on a registry without `runsEpisodes`.
-  const protocol: Omit<RunProtocol, "runAwaited"> = {
-    runsEpisodes: true,
-    current: undefined,
-    config: registry.config,
-    awaitedRun: undefined,
-    begin: () => run,
-    next: () => {
+  return {
+    get config() {
+      return registry.config;
+    },
+    run: { startedAt: Date.now(), exitCode: undefined, failed: false },
+    take: () => {
+      // Taken once the deferred work has settled: what registered meanwhile runs too.
       callbacks ??= takeCallbacks(registry, trigger);
       for (let entry = callbacks[next++]; entry; entry = callbacks[next++]) {
         // A `once` one was retired as it was taken; any other must still be registered.
@@ -92,33 +78,20 @@ function phase(registry: Registry, invocation: Invocation, request: unknown, tri
       }
       return undefined;
     },
-    end: nothingToEnd,
-    result: (ended) => registry.result(ended),
-    beforeRun: () => awaitWork(protocol, invocation.deferred, run, trigger),
-    event: (eventTrigger, awaited, deadline, eventRun) => {
-      const event = registry.event(eventTrigger, awaited, deadline, eventRun);
-      Object.defineProperty(event, "request", { value: request, enumerable: true });
-      return event;
-    },
-    report: (error, event, reportRun, entry) => registry.report(error, event, reportRun, entry),
-    settle: (result, entry, event, settleRun) => registry.settle(result, entry, event, settleRun),
   };
-  return protocol as RunProtocol;
 }
 
 /**
  * One invocation's exit phase: after the response has left the handler, its
  * deferred work settles, then the callbacks run, awaited, and stay registered.
  */
-async function exitPhase(invocation: Invocation, request: unknown, runtime: ExitEvent["runtime"]): Promise<void> {
+async function exitPhase(invocation: Invocation, request: unknown, runtime: RuntimeName): Promise<void> {
   // The response first: the handler's caller sends it in this turn.
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  const registry = getRegistry();
-  const trigger: Trigger = { reason: "request", runtime, final: false };
-  // A registry made by atexit 0.1.0 has no run protocol to lend: it can only
-  // run the callbacks synchronously, keeping them (its deferred work is not waited for).
-  if (!registry.runsEpisodes) return void registry.runNow(trigger, true);
-  await runAwaited(phase(registry, invocation, request, trigger), trigger);
+  await nextTurn();
+  const trigger: Trigger = { reason: "request", runtime, final: false, request };
+  const source = phaseSource(getRegistry(), trigger);
+  await awaitWork(source, invocation.deferred, trigger);
+  await callAwaited(source, trigger);
 }
 
 /** {@linkcode exitPhase}, which never rejects: a host's waitUntil may crash on a rejection (edge-runtime does). */
@@ -133,18 +106,17 @@ async function safely(phase: () => Promise<void>): Promise<void> {
 /** What `withExit` knows of its host: where AsyncLocalStorage comes from, and the host's name. */
 export interface InvocationHost {
   readonly context: ContextSource;
-  readonly runtime: () => RuntimeName;
+  readonly runtime: RuntimeName;
 }
 
-/** `withExit` for an entry's host (see `withExit` in request.ts). */
+/** `withExit` for a host, named once, not per invocation (see `withExit` in helpers/request.ts). */
 export function withExitFor<H extends FetchHandler>(host: InvocationHost, handler: H): H {
   if (typeof handler !== "function") throw new TypeError(`[atexit] withExit() expects a function, got ${describe(handler)}`);
-  // The host does not change between invocations: named once, not per phase.
-  const runtime = host.runtime();
+  const { runtime } = host;
   // Asked now too: a host whose AsyncLocalStorage loads (workerd) starts loading it before the first request.
   invocationContext(host.context);
   return function (this: unknown, request: unknown, ...rest: unknown[]): unknown {
-    const state = realmState();
+    const state = sharedState();
     const context = invocationContext(host.context, state);
     const invocation: Invocation = { deferred: new Set(), waitUntil: waitUntilOf(rest) ?? platformWaitUntil(), open: true };
     const invocations = context ? undefined : (state.invocations ??= new Set());

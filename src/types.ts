@@ -53,9 +53,10 @@ export type OptInSignal =
 
 /**
  * The host a callback runs in: `worker` is a web worker, `workerd` Cloudflare
- * Workers' runtime, `edge` Vercel's edge runtime (and what mimics it).
+ * Workers' runtime, `edge-light` Vercel's edge runtime (and what mimics it),
+ * as the export conditions name them.
  */
-export type RuntimeName = "node" | "deno" | "bun" | "browser" | "worker" | "workerd" | "edge" | "unknown";
+export type RuntimeName = "node" | "deno" | "bun" | "browser" | "worker" | "workerd" | "edge-light" | "unknown";
 
 /** What every {@linkcode ExitEvent} carries, whatever its reason. */
 interface ExitEventBase<R extends ExitReason> {
@@ -340,6 +341,29 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    * ```
    */
   runHandlers(): Promise<void>;
+  /**
+   * Keeps `promise` alive until it settles. Inside a request that `withExit`
+   * (`atexit/request`) wraps, that request's exit phase waits for it before
+   * the callbacks, inside the runtime's `waitUntil`; in a request on
+   * Cloudflare Workers, Vercel, Netlify or Supabase, it goes to that
+   * platform's `waitUntil`; elsewhere (Node.js, Deno, Bun, a page), the
+   * program's awaited exit paths wait for it before the callbacks. It is
+   * awaited like one callback: within the configured `timeout` and the run's
+   * `totalTimeout`. A rejection is logged, one `[atexit]` line, and fails nothing.
+   *
+   * @param promise The background work (any thenable).
+   * @throws {TypeError} If `promise` is not a thenable, or its `then` cannot be read.
+   *
+   * @example
+   * ```ts
+   * import { defer, register } from "atexit";
+   *
+   * const sent: string[] = [];
+   * register(() => void sent.push("flushed"), { last: true });
+   * defer(new Promise<void>((resolve) => setTimeout(() => (sent.push("uploaded"), resolve()), 10)));
+   * ```
+   */
+  defer(promise: PromiseLike<unknown>): void;
   /**
    * How many registrations there are (Python's `atexit._ncallbacks()`).
    *

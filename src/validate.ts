@@ -1,5 +1,6 @@
 // This module is browser compatible.
 
+import { OPT_IN_SIGNALS, SETTINGS, type SettingKind, STOP_SIGNALS } from "./config.ts";
 import type { AtexitConfig, ExitCallback, RegisterOptions } from "./types.ts";
 
 /** `Array.isArray`, which throws on a revoked Proxy: that is reported as such, never thrown raw. */
@@ -26,44 +27,19 @@ export function reasonOf(error: unknown): string {
   }
 }
 
-export function assertCallback(fn: string, value: unknown): asserts value is ExitCallback {
-  if (typeof value !== "function") {
-    throw new TypeError(`[atexit] ${fn}() expects a function, got ${describe(value)}`);
-  }
+/** Throws a `Type` whose message names `fn` and says `what` (the caller's input, with the `cause` a hostile one threw). */
+export function fail(Type: ErrorConstructor, fn: string, what: string, cause?: unknown): never {
+  throw new Type(`[atexit] ${fn}() ${what}`, cause === undefined ? undefined : { cause });
 }
 
-/** A duration in milliseconds: a non-negative number; `Infinity` means no limit. */
-export function assertDuration(fn: string, name: string, value: unknown): asserts value is number {
-  if (typeof value !== "number") {
-    throw new TypeError(`[atexit] ${fn}() option "${name}" must be a number of milliseconds, got ${describe(value)}`);
-  }
-  if (Number.isNaN(value) || value < 0) {
-    throw new RangeError(`[atexit] ${fn}() option "${name}" must be 0 or more milliseconds, got ${value}`);
-  }
+export function assertCallback(fn: string, value: unknown): asserts value is ExitCallback {
+  if (typeof value !== "function") fail(TypeError, fn, `expects a function, got ${describe(value)}`);
 }
 
 /** An exit status: an integer from 0 to 255, the range every OS passes to the parent intact. */
 export function assertStatus(fn: string, what: string, value: unknown): asserts value is number {
-  if (typeof value !== "number") {
-    throw new TypeError(`[atexit] ${fn}() expects ${what} to be an integer from 0 to 255, got ${describe(value)}`);
-  }
-  if (!Number.isInteger(value) || value < 0 || value > 255) {
-    throw new RangeError(`[atexit] ${fn}() expects ${what} to be an integer from 0 to 255, got ${value}`);
-  }
-}
-
-function assertOptionsObject(fn: string, value: unknown): asserts value is Record<string, unknown> {
-  if (typeof value !== "object" || value === null || arrayKind(value)) {
-    throw new TypeError(`[atexit] ${fn}() expects an options object, got ${describe(value)}`);
-  }
-}
-
-function assertKnownKeys(fn: string, keys: readonly string[], known: readonly string[]): void {
-  for (const key of keys) {
-    if (!known.includes(key)) {
-      throw new TypeError(`[atexit] ${fn}() got an unknown option "${key}" (known: ${known.join(", ")})`);
-    }
-  }
+  if (typeof value !== "number") fail(TypeError, fn, `expects ${what} to be an integer from 0 to 255, got ${describe(value)}`);
+  if (!Number.isInteger(value) || value < 0 || value > 255) fail(RangeError, fn, `expects ${what} to be an integer from 0 to 255, got ${value}`);
 }
 
 function isAbortSignal(value: unknown): value is AbortSignal {
@@ -80,15 +56,13 @@ export type Check = (fn: string, key: string, value: unknown) => unknown;
 /** An option of one `typeof` kind ("a boolean", "a string", "a function"). */
 export const ofType =
   (type: "boolean" | "string" | "function"): Check =>
-  (fn, key, value) => {
-    if (typeof value !== type) {
-      throw new TypeError(`[atexit] ${fn}() option "${key}" must be a ${type}, got ${describe(value)}`);
-    }
-    return value;
-  };
+  (fn, key, value) =>
+    typeof value === type ? value : fail(TypeError, fn, `option "${key}" must be a ${type}, got ${describe(value)}`);
 
+/** A duration in milliseconds: a non-negative number; `Infinity` means no limit, and a fraction is fine. */
 export const duration: Check = (fn, key, value) => {
-  assertDuration(fn, key, value);
+  if (typeof value !== "number") fail(TypeError, fn, `option "${key}" must be a number of milliseconds, got ${describe(value)}`);
+  if (Number.isNaN(value) || value < 0) fail(RangeError, fn, `option "${key}" must be 0 or more milliseconds, got ${value}`);
   return value;
 };
 
@@ -102,7 +76,7 @@ const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
 export function checkOptions(fn: string, options: unknown, checks: Readonly<Record<string, Check>>): Readonly<Record<string, unknown>> {
   // Shared, not made per call: most registrations pass no options.
   if (options === undefined) return NO_OPTIONS;
-  assertOptionsObject(fn, options);
+  if (typeof options !== "object" || options === null || arrayKind(options)) fail(TypeError, fn, `expects an options object, got ${describe(options)}`);
   const known = Object.keys(checks);
   // Read everything first: a trap or getter that throws is the caller's input
   // failing, reported as such, before any of it is used.
@@ -110,11 +84,11 @@ export function checkOptions(fn: string, options: unknown, checks: Readonly<Reco
   let keys: string[];
   try {
     keys = Object.keys(options);
-    for (const key of known) if (key in options) given.set(key, options[key]);
+    for (const key of known) if (key in options) given.set(key, (options as Record<string, unknown>)[key]);
   } catch (error) {
-    throw new TypeError(`[atexit] ${fn}() could not read its options: ${reasonOf(error)}`, { cause: error });
+    fail(TypeError, fn, `could not read its options: ${reasonOf(error)}`, error);
   }
-  assertKnownKeys(fn, keys, known);
+  for (const key of keys) if (!known.includes(key)) fail(TypeError, fn, `got an unknown option "${key}" (known: ${known.join(", ")})`);
   const checked: Record<string, unknown> = {};
   for (const [key, value] of given) checked[key] = value === undefined ? undefined : checks[key]!(fn, key, value);
   return checked;
@@ -124,14 +98,13 @@ const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
   timeout: duration,
   last: /* @__PURE__ */ ofType("boolean"),
   signal: (fn, key, value) => {
-    let signal: boolean;
+    let signal = false;
     try {
       signal = isAbortSignal(value);
     } catch (error) {
-      throw new TypeError(`[atexit] ${fn}() option "${key}" could not be read: ${reasonOf(error)}`, { cause: error });
+      fail(TypeError, fn, `option "${key}" could not be read: ${reasonOf(error)}`, error);
     }
-    if (!signal) throw new TypeError(`[atexit] ${fn}() option "${key}" must be an AbortSignal, got ${describe(value)}`);
-    return value;
+    return signal ? value : fail(TypeError, fn, `option "${key}" must be an AbortSignal, got ${describe(value)}`);
   },
   once: /* @__PURE__ */ ofType("boolean"),
   name: /* @__PURE__ */ ofType("string"),
@@ -140,38 +113,18 @@ const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
 export const checkRegisterOptions = (options: unknown): RegisterOptions =>
   checkOptions("register", options, registerChecks) as RegisterOptions;
 
-/** The requests to stop, handled by default where the OS has them (adapters/_signals.ts). */
-const STOP_SIGNALS: readonly string[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU", "SIGBREAK"];
-
-/**
- * The signals `extraSignals` may name: those that end a process by default
- * and are not listened to already (adapters/_signals.ts says why the others
- * are never listened to).
- */
-export const OPT_IN_SIGNALS: readonly string[] = [
-  "SIGQUIT",
-  "SIGUSR2",
-  "SIGALRM",
-  "SIGVTALRM",
-  "SIGXFSZ",
-  "SIGIO",
-  "SIGSTKFLT",
-  "SIGABRT",
-  "SIGTRAP",
-  "SIGSYS",
-];
-
-const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
-  timeout: duration,
-  totalTimeout: duration,
-  onError: /* @__PURE__ */ ofType("function"),
-  errorExitCode: (fn, key, value) => {
+/** How each kind of setting (config.ts) is checked. */
+const settingChecks: Readonly<Record<SettingKind, Check>> = {
+  duration,
+  function: /* @__PURE__ */ ofType("function"),
+  boolean: /* @__PURE__ */ ofType("boolean"),
+  string: /* @__PURE__ */ ofType("string"),
+  status: (fn, key, value) => {
     assertStatus(fn, `option "${key}"`, value);
     return value;
   },
-  duplicateSignalWindow: duration,
-  extraSignals: (fn, key, value) => {
-    const prefix = `[atexit] ${fn}() option "${key}"`;
+  signals: (fn, key, value) => {
+    const prefix = `option "${key}"`;
     // Copied, then checked: the array the caller keeps cannot change what was checked.
     let signals: unknown[] | undefined;
     try {
@@ -179,20 +132,22 @@ const configChecks: Readonly<Record<keyof AtexitConfig, Check>> = {
     } catch {
       // An array Proxy whose traps throw: not an array of signal names.
     }
-    if (!signals) throw new TypeError(`${prefix} must be an array of signal names, got ${describe(value)}`);
+    if (!signals) fail(TypeError, fn, `${prefix} must be an array of signal names, got ${describe(value)}`);
     for (const signal of signals) {
-      if (typeof signal !== "string") throw new TypeError(`${prefix} must hold signal names, got ${describe(signal)}`);
+      if (typeof signal !== "string") fail(TypeError, fn, `${prefix} must hold signal names, got ${describe(signal)}`);
       if (!OPT_IN_SIGNALS.includes(signal)) {
         const why = STOP_SIGNALS.includes(signal) ? "it is handled by default" : `it can take: ${OPT_IN_SIGNALS.join(", ")}`;
-        throw new RangeError(`${prefix} cannot take ${signal} (${why})`);
+        fail(RangeError, fn, `${prefix} cannot take ${signal} (${why})`);
       }
     }
     return Object.freeze([...new Set(signals)]);
   },
-  awaitCrash: /* @__PURE__ */ ofType("boolean"),
-  shutdownMessage: /* @__PURE__ */ ofType("string"),
 };
 
 /** The keys given, each read once and checked; `undefined` values are kept (configure decides what they mean). */
 export const checkConfig = (options: unknown): Partial<Record<keyof AtexitConfig, unknown>> =>
-  checkOptions("configure", options, configChecks);
+  checkOptions(
+    "configure",
+    options,
+    Object.fromEntries(Object.entries(SETTINGS).map(([key, { kind }]) => [key, settingChecks[kind]])),
+  );

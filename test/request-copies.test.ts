@@ -4,7 +4,7 @@
 // other copy's defer was given, and runs what the other copy registered.
 import { defer as builtDefer, register as builtRegister } from "atexit/adapters/fallback";
 import { describe, expect, test } from "vitest";
-import { withExit } from "../src/request.ts";
+import { withExit } from "../helpers/request.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 

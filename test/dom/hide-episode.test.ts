@@ -1,8 +1,7 @@
 // @vitest-environment happy-dom
 // The browser adapter's hide episode (adapters/_browser.ts): one run per hide,
-// whichever events come and however they nest, with the registry running the
-// episode once, and with a registry made by an older copy of atexit (which
-// does not know episodes) latching in the adapter instead.
+// whichever events come and however they nest, the run (src/run.ts) running
+// the episode once.
 import { afterEach, expect, test } from "vitest";
 import { browserAdapter } from "../../adapters/_browser.ts";
 import { Registry } from "../../src/registry.ts";
@@ -47,16 +46,4 @@ test("visibilitychange nested in the first callback (Firefox closing a tab) carr
   uninstall = () => adapter.uninstall?.();
   dispatchEvent(new Event("pagehide"));
   expect(log).toEqual(["C", "B", "A", "C after"]);
-});
-
-test("with a registry made by an older copy (no episodes), the adapter still runs the callbacks once per hide", () => {
-  const registry = new Registry();
-  // An older registry's runNow takes no `episode`, and it has no runsEpisodes.
-  const runNow = registry.runNow.bind(registry);
-  Object.defineProperty(registry, "runNow", { value: (trigger: Parameters<Registry["runNow"]>[0], keep?: boolean) => runNow(trigger, keep) });
-  Object.defineProperty(registry, "runsEpisodes", { value: undefined });
-  const log = page(registry);
-  dispatchEvent(new Event("pagehide"));
-  hide();
-  expect(log).toEqual(["C", "B", "A"]);
 });

@@ -1,14 +1,15 @@
-// The adapter contract's helper (src/adapter.ts): adapters are written as a
+// The adapter's listeners (adapters/_listening.ts): adapters are written as a
 // listen that returns its own removal, and `listening` makes the install and
-// uninstall pair that every registry (this version's or an older copy's) calls.
+// uninstall pair that every registry (of whichever copy) calls.
 import { expect, test, vi } from "vitest";
-import { type AdapterRegistry, listening } from "../../src/adapter.ts";
+import { listening } from "../../adapters/_listening.ts";
+import type { SharedRegistry } from "../../src/protocol.ts";
 import { Registry } from "../../src/registry.ts";
 
 test("install hands the registry to listen; uninstall removes what it added, once", () => {
   const registry = new Registry();
   const remove = vi.fn();
-  const listen = vi.fn((_: AdapterRegistry) => remove);
+  const listen = vi.fn((_: SharedRegistry) => remove);
   const { install, uninstall } = listening(listen);
   install(registry);
   expect(listen).toHaveBeenCalledWith(registry);
@@ -44,9 +45,9 @@ test("a registry installs and removes an adapter made with it, with the first an
       return () => void calls.push("remove");
     }),
   };
-  const off = registry.add(() => {}, {}, adapter);
-  registry.add(() => {}, {}, adapter)();
+  const first = registry.add(() => {}, {}, adapter);
+  registry.remove(registry.add(() => {}, {}, adapter));
   expect(calls).toEqual(["listen"]);
-  off();
+  registry.remove(first);
   expect(calls).toEqual(["listen", "remove"]);
 });

@@ -2,10 +2,10 @@
 // the fallback has nothing but `runtime`, and an adapter may know how to end
 // the program without knowing the status it would end with.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import type { Adapter } from "../../src/adapter.ts";
-import { createApi } from "../../src/api.ts";
-import { getRegistry } from "../../src/global.ts";
-import { defaultConfig } from "../../src/registry.ts";
+import type { Adapter } from "../../src/protocol.ts";
+import { createApi } from "../fixtures/api.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/config.ts";
 import type { ExitEvent } from "../../src/types.ts";
 
 afterEach(() => {
@@ -38,7 +38,7 @@ describe("an adapter with only a runtime (the fallback)", () => {
 describe("an adapter that can end the program", () => {
   function setup(currentCode?: () => number | undefined) {
     const end = vi.fn();
-    const adapter: Adapter = { runtime: "unknown", end, ...(currentCode && { currentCode }) };
+    const adapter: Adapter = { runtime: "unknown", exitProcess: end, ...(currentCode && { currentCode }) };
     return { api: createApi(() => adapter), end };
   }
 

@@ -4,7 +4,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { chunk, sendOnExit } from "../../src/beacon.ts";
+import { chunk } from "../../helpers/_send.ts";
+import { sendOnExit } from "../../helpers/beacon.ts";
 
 let server: Server;
 let origin = "";

@@ -4,7 +4,8 @@
 // retried while the page lives). The real thing runs in test/beacon.test.ts
 // (a local server) and test/browser (real browsers).
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { chunk, KEEPALIVE_BUDGET, sendOnExit } from "../../src/beacon.ts";
+import { chunk, KEEPALIVE_BUDGET } from "../../helpers/_send.ts";
+import { sendOnExit } from "../../helpers/beacon.ts";
 
 const bytes = (body: string): number => new TextEncoder().encode(body).byteLength;
 
@@ -123,32 +124,48 @@ describe("sendOnExit on a server (no document)", () => {
     expect((fetch.mock.calls[0]?.[1].signal?.reason as Error).name).toBe("TimeoutError");
   });
 
-  test("a fractional timeout works: the deadline is the next whole millisecond (AbortSignal.timeout refuses a fraction)", async () => {
-    const fetch = vi.fn(async () => ({ ok: true }));
+  test("a fractional timeout works: the request still waiting then is aborted with a TimeoutError", async () => {
+    const fetch = vi.fn(
+      (_url: string, init: RequestInit) =>
+        new Promise((_resolve, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+    );
     vi.stubGlobal("fetch", fetch);
-    const timeout = vi.spyOn(AbortSignal, "timeout");
-    expect(await sendOnExit("/log", "bye", { timeout: 1.5 })).toEqual({ chunks: 1, via: ["fetch"], unsent: [] });
-    expect(timeout).toHaveBeenCalledWith(2);
+    expect(await sendOnExit("/log", "bye", { timeout: 1.5 })).toEqual({ chunks: 1, via: [], unsent: ["bye"] });
+    expect((fetch.mock.calls[0]?.[1].signal?.reason as Error).name).toBe("TimeoutError");
   });
 
   test("by default the deadline is 5 s and bodies are up to 60,000 bytes", async () => {
-    const fetch = vi.fn(async () => ({ ok: true }));
-    vi.stubGlobal("fetch", fetch);
-    const timeout = vi.spyOn(AbortSignal, "timeout");
+    vi.useFakeTimers();
+    try {
+      const waiting = vi.fn(
+        (_url: string, init: RequestInit) =>
+          new Promise((_resolve, reject) => init.signal?.addEventListener("abort", () => reject(init.signal?.reason))),
+      );
+      vi.stubGlobal("fetch", waiting);
+      let result: unknown;
+      void sendOnExit("/log", "bye").then((value) => (result = value));
+      await vi.advanceTimersByTimeAsync(4999);
+      expect(result).toBeUndefined();
+      await vi.advanceTimersByTimeAsync(1);
+      expect(result).toEqual({ chunks: 1, via: [], unsent: ["bye"] });
+    } finally {
+      vi.useRealTimers();
+    }
+    vi.stubGlobal("fetch", vi.fn(async () => ({ ok: true })));
     const item = "x".repeat(29_990); // about 30 kB of JSON each
     expect((await sendOnExit("/log", [item, item])).chunks).toBe(1);
     expect((await sendOnExit("/log", [item, item, item])).chunks).toBe(2);
-    expect(timeout).toHaveBeenCalledWith(5000);
   });
 });
 
 /**
- * A page: `document` exists, `navigator.sendBeacon` answers as told, and
+ * A page: a `document` with events, `navigator.sendBeacon` answers as told, and
  * `fetch` refuses a keepalive request that would take the page over its
  * 64 KiB budget, as browsers do (the refusal arrives in a later task).
  */
 function page({ beacons = false, sendBeacon = true }: { beacons?: boolean; sendBeacon?: boolean } = {}) {
-  vi.stubGlobal("document", {});
+  vi.stubGlobal("document", { addEventListener() {} });
+  vi.stubGlobal("addEventListener", () => {});
   const beacon = vi.fn((_url: string, _data: Blob) => beacons);
   vi.stubGlobal("navigator", sendBeacon ? { sendBeacon: beacon } : {});
   let inFlight = 0;

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { browserAdapter, hasPage } from "../../adapters/_browser.ts";
+import { browserAdapter } from "../../adapters/_browser.ts";
+import { hasPage } from "../../src/detect.ts";
 
 const listen = () => {};
 

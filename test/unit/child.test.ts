@@ -2,11 +2,12 @@
 // process.kill: which signals go where on each kind of exit path, the waits,
 // the self-removal, and the errors for bad input. The real runtimes, with
 // real children, are in test/e2e/child.test.ts.
+import { runNow } from "../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { clear, configure, count, register, runHandlers } from "../../adapters/auto.ts";
-import { type ChildLike, killOnExit } from "../../src/child.ts";
-import { getRegistry } from "../../src/global.ts";
-import { withExit } from "../../src/request.ts";
+import { type ChildLike, killOnExit } from "../../helpers/child.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { withExit } from "../../helpers/request.ts";
 
 type Sent = [pid: number, signal: string | number | undefined];
 
@@ -65,7 +66,7 @@ afterEach(() => {
 });
 
 const track = (child: ReturnType<typeof nodeChild>) => (children.set(child.pid, child), child);
-const runNow = () => getRegistry().runNow({ reason: "exit", code: 0, runtime: "node", final: true });
+const runExitNow = () => runNow(getRegistry(), { reason: "exit", code: 0, runtime: "node", final: true });
 
 describe("the exit paths", () => {
   test("an awaited path sends SIGTERM and waits for the child to end; nothing more", async () => {
@@ -116,7 +117,7 @@ describe("the exit paths", () => {
   test("a path that cannot wait sends the signal and returns at once, whatever the child does", () => {
     stubKill();
     killOnExit(track(nodeChild(4004, () => false)));
-    const result = runNow();
+    const result = runExitNow();
     expect(sent).toEqual([[4004, "SIGTERM"]]);
     expect(result.failed).toBe(false);
   });
@@ -217,7 +218,7 @@ describe("hosts", () => {
     vi.stubGlobal("Deno", { kill: (pid: number, signal: string) => void kills.push([pid, signal]) });
     try {
       Object.defineProperty(globalThis, "process", { value: undefined, configurable: true, writable: true });
-      runNow();
+      runExitNow();
     } finally {
       Object.defineProperty(globalThis, "process", { value: saved, configurable: true, writable: true });
       vi.unstubAllGlobals();
@@ -231,7 +232,7 @@ describe("hosts", () => {
     let result: ReturnType<typeof runNow> | undefined;
     try {
       Object.defineProperty(globalThis, "process", { value: undefined, configurable: true, writable: true });
-      result = runNow();
+      result = runExitNow();
     } finally {
       Object.defineProperty(globalThis, "process", { value: saved, configurable: true, writable: true });
     }
@@ -246,7 +247,7 @@ describe("hosts", () => {
     windows();
     groupAlive.set(4042, true);
     killOnExit(track(nodeChild(4042)), { tree: true });
-    runNow();
+    runExitNow();
     vi.unstubAllGlobals();
     expect(sent).toEqual([[4042, "SIGTERM"]]);
   });
@@ -256,7 +257,7 @@ describe("hosts", () => {
     vi.stubGlobal("Deno", { build: { os: "linux" } });
     groupAlive.set(4043, true);
     killOnExit(track(nodeChild(4043)), { tree: true });
-    runNow();
+    runExitNow();
     vi.unstubAllGlobals();
     expect(sent).toEqual([[-4043, "SIGTERM"]]);
   });

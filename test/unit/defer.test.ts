@@ -3,19 +3,22 @@
 // the callback `timeout` and the run's `totalTimeout`; a rejection is logged
 // and fails nothing; bad input is refused at the call site.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { createApi } from "../../src/api.ts";
-import { defer, globalContext, invocationContext, platformWaitUntil, processContext, settleWithin, workerdContext } from "../../src/defer.ts";
-import { getRegistry } from "../../src/global.ts";
-import { type RealmState, realmState } from "../../src/realm.ts";
-import { defaultConfig } from "../../src/registry.ts";
+import { createApi } from "../fixtures/api.ts";
+import { deferWith, globalContext, invocationContext, platformWaitUntil, processContext, workerdContext } from "../../src/defer.ts";
+import { settleWithin } from "../../src/time.ts";
+import { getRegistry } from "../../src/realm.ts";
+import type { SharedState } from "../../src/protocol.ts";
+import { sharedState } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/config.ts";
 
 const api = createApi(() => ({ runtime: "unknown" }));
+const defer = (promise: PromiseLike<unknown>): void => deferWith({ context: processContext }, promise);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 afterEach(() => {
   api.clear();
   api.configure({ ...defaultConfig });
-  realmState().deferred?.clear();
+  sharedState().deferred?.clear();
   vi.restoreAllMocks();
 });
 
@@ -45,7 +48,7 @@ describe("defer() in a program", () => {
   test("settled work leaves the set: a later run does not wait for it", async () => {
     defer(Promise.resolve());
     await sleep(0);
-    expect(realmState().deferred?.size).toBe(0);
+    expect(sharedState().deferred?.size).toBe(0);
   });
 
   test("work that outlives the callback timeout is reported as a timeout, and the callbacks still run", async () => {
@@ -127,7 +130,7 @@ describe("defer() in a program", () => {
     const { proxy, revoke } = Proxy.revocable({}, {});
     revoke();
     expect(() => defer(proxy as never)).toThrow(TypeError);
-    expect(realmState().deferred?.size ?? 0).toBe(0);
+    expect(sharedState().deferred?.size ?? 0).toBe(0);
   });
 
   test("a thenable function is a promise too", async () => {
@@ -174,12 +177,14 @@ describe("defer() in a program", () => {
     expect(seen).toEqual(["deferred", "slow callback"]);
   });
 
-  test("the hook is left on the realm's registry once, by the first defer", () => {
-    defer(Promise.resolve());
-    const hook = getRegistry().beforeRun;
-    expect(typeof hook).toBe("function");
-    defer(Promise.resolve());
-    expect(getRegistry().beforeRun).toBe(hook);
+  test("the program's deferred work is held in the realm's shared state, in one set the first defer makes", () => {
+    defer(new Promise(() => {}));
+    const held = sharedState().deferred;
+    expect(held).toBeInstanceOf(Set);
+    expect(held?.size).toBe(1);
+    defer(new Promise(() => {}));
+    expect(sharedState().deferred).toBe(held);
+    expect(held?.size).toBe(2);
   });
 });
 
@@ -200,7 +205,7 @@ describe("the AsyncLocalStorage that tells invocations apart", () => {
   test("none where the host has no getBuiltinModule, no AsyncLocalStorage, or refuses the module", () => {
     for (const getBuiltinModule of [undefined, () => ({}), () => ({ AsyncLocalStorage: "no" }), () => { throw new Error("refused"); }]) {
       host.getBuiltinModule = getBuiltinModule;
-      const state: RealmState = fresh();
+      const state: SharedState = fresh();
       expect(invocationContext(processContext, state)).toBeUndefined();
       expect(state.context).toBeNull();
     }
@@ -208,7 +213,7 @@ describe("the AsyncLocalStorage that tells invocations apart", () => {
 });
 
 describe("AsyncLocalStorage on hosts whose entries never read process", () => {
-  const fresh = (): RealmState => ({ pageTrigger: undefined, keepaliveInFlight: 0 });
+  const fresh = (): SharedState => ({ pageTrigger: undefined, keepaliveInFlight: 0 });
   const holder = globalThis as { AsyncLocalStorage?: unknown };
   afterEach(() => void delete holder.AsyncLocalStorage);
 
@@ -248,13 +253,13 @@ describe("a platform's waitUntil", () => {
     // What the platform gets never rejects (edge-runtime's server would crash).
     await expect(handed[0]).resolves.toBeUndefined();
     expect(printed).toHaveBeenCalledTimes(1);
-    expect(realmState().deferred?.size ?? 0).toBe(0);
+    expect(sharedState().deferred?.size ?? 0).toBe(0);
   });
 
   test("outside a request (the context gives nothing) the program holds it", () => {
     holder[vercel] = { get: () => undefined };
     defer(new Promise(() => {}));
-    expect(realmState().deferred?.size).toBe(1);
+    expect(sharedState().deferred?.size).toBe(1);
   });
 
   test("Supabase's EdgeRuntime.waitUntil is used; Vercel's string EdgeRuntime is not a waitUntil", () => {
@@ -292,6 +297,6 @@ describe("a platform's waitUntil", () => {
       }),
     };
     defer(new Promise(() => {}));
-    expect(realmState().deferred?.size).toBe(1);
+    expect(sharedState().deferred?.size).toBe(1);
   });
 });

@@ -2,10 +2,14 @@
 // function name), one line for a timeout, the callback's own error after the
 // line for a failure, the name passed to onError; and the debugging report
 // of async work a synchronous path cuts (an adapter with `debug`).
+import { printCut } from "../../adapters/_debug.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { runAwaited } from "../../src/awaited.ts";
-import type { Adapter, Trigger } from "../../src/adapter.ts";
-import { defaultConfig, printError, Registry } from "../../src/registry.ts";
+import { runAwaited, runNow } from "../../src/run.ts";
+import type { Adapter, Trigger } from "../../src/protocol.ts";
+import { registrationOf } from "../../src/api.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
+import { printError } from "../../src/report.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
 
 const exitTrigger: Trigger = { reason: "exit", code: 0, runtime: "node", final: true };
@@ -48,7 +52,7 @@ describe("naming the callback", () => {
       },
     });
     add(hostile);
-    registry.runNow(exitTrigger);
+    runNow(registry, exitTrigger);
     expect(onError.mock.calls[0]?.[2]).toBe("anonymous");
   });
 
@@ -102,12 +106,12 @@ describe("the default report (printError)", () => {
     add(function save() {
       throw new Error("x");
     });
-    registry.runNow(exitTrigger);
+    runNow(registry, exitTrigger);
     expect(printed.mock.calls).toEqual([['[atexit] onError failed while reporting exit callback "save":', broken]]);
   });
 });
 
-describe("debugging reports (an adapter with debug: true)", () => {
+describe("debugging reports (an adapter that reports cut work, as the server adapters do with ATEXIT_DEBUG)", () => {
   const events: ExitEvent[] = [];
   const asyncCallback = async function upload(event: ExitEvent): Promise<void> {
     events.push(event);
@@ -115,10 +119,10 @@ describe("debugging reports (an adapter with debug: true)", () => {
 
   test("a promise returned on a synchronous path is reported as cut work", () => {
     const printed = vi.spyOn(console, "error").mockImplementation(() => {});
-    const { registry, add } = setup({}, { runtime: "node", install: () => {}, debug: true });
+    const { registry, add } = setup({}, { runtime: "node", install: () => {}, reportCut: printCut });
     add(asyncCallback);
     add(() => "not a promise");
-    registry.runNow(exitTrigger);
+    runNow(registry, exitTrigger);
     expect(printed.mock.calls).toEqual([
       ['[atexit] exit callback "upload" returned a promise on exit, which cannot wait: its async work is cut'],
     ]);
@@ -128,8 +132,8 @@ describe("debugging reports (an adapter with debug: true)", () => {
     const printed = vi.spyOn(console, "error").mockImplementation(() => {});
     const quiet = setup();
     quiet.add(asyncCallback);
-    quiet.registry.runNow(exitTrigger);
-    const awaited = setup({}, { runtime: "node", install: () => {}, debug: true });
+    runNow(quiet.registry, exitTrigger);
+    const awaited = setup({}, { runtime: "node", install: () => {}, reportCut: printCut });
     awaited.add(asyncCallback);
     await runAwaited(awaited.registry, exitTrigger);
     expect(printed).not.toHaveBeenCalled();

@@ -1,8 +1,8 @@
-// The fake host the signal-path tests drive adapters/_server-signal.ts with: every
+// The fake runtime the signal-path tests drive adapters/_signal.ts with: every
 // call it gets is recorded in `calls`, as one line, in order.
-import type { SignalHost } from "../../adapters/_server-signal.ts";
+import type { SignalContext } from "../../adapters/_signal.ts";
 
-export function fakeSignalHost(calls: string[], overrides: Partial<SignalHost> = {}): SignalHost {
+export function fakeSignalContext(calls: string[], overrides: Partial<SignalContext> = {}): SignalContext {
   return {
     pid: 4242,
     windows: false,
@@ -10,7 +10,7 @@ export function fakeSignalHost(calls: string[], overrides: Partial<SignalHost> =
     kill: (pid, signal) => void calls.push(`kill ${pid} ${signal}`),
     exit: (code) => void calls.push(`exit ${code}`),
     flush: async () => void calls.push("flush"),
-    end: async (code) => void calls.push(`end ${code}`),
+    exitProcess: async (code) => void calls.push(`end ${code}`),
     onRun: () => void calls.push("onRun"),
     ...overrides,
   };

@@ -3,9 +3,10 @@
 // registry and do not create it, so importing atexit and asking costs
 // nothing. Each test file runs in a fresh realm, so here it does not exist yet.
 import { describe, expect, test } from "vitest";
-import { findRegistry } from "../../src/global.ts";
-import { clear, configure, count, unregister } from "../../src/public.ts";
-import { defaultConfig, printError } from "../../src/registry.ts";
+import { findRegistry } from "../../src/realm.ts";
+import { clear, configure, count, unregister } from "../../src/api.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { printError } from "../../src/report.ts";
 
 describe("before the registry exists", () => {
   test("unregister() returns 0, count() 0 and clear() does nothing, and none of them creates it", () => {

@@ -7,13 +7,15 @@
 // run still work.
 import fc from "fast-check";
 import { afterEach, describe, expect, test } from "vitest";
-import { createApi } from "../../src/api.ts";
-import { pending, sendOnExit } from "../../src/beacon.ts";
-import { defer } from "../../src/defer.ts";
-import { realmState } from "../../src/realm.ts";
-import { withExit } from "../../src/request.ts";
-import { getRegistry } from "../../src/global.ts";
-import { defaultConfig } from "../../src/registry.ts";
+import { createApi } from "../fixtures/api.ts";
+import { pending, sendOnExit } from "../../helpers/beacon.ts";
+import { deferWith, processContext } from "../../src/defer.ts";
+
+const defer = (promise: PromiseLike<unknown>): void => deferWith({ context: processContext }, promise);
+import { sharedState } from "../../src/realm.ts";
+import { withExit } from "../../helpers/request.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/config.ts";
 
 const revoked = (target: object): unknown => {
   const { proxy, revoke } = Proxy.revocable(target, {});
@@ -91,7 +93,7 @@ const options = (keys: string[]): fc.Arbitrary<unknown> =>
     fc.constantFrom(...keys).map((key) => new Recipe(`a ${key} getter that throws`, () => getterThrows(key))),
   );
 
-const adapter = { runtime: "unknown" as const, install: () => {}, uninstall: () => {}, currentCode: () => 0, end: () => {} };
+const adapter = { runtime: "unknown" as const, install: () => {}, uninstall: () => {}, currentCode: () => 0, exitProcess: () => {} };
 
 /** Calls `call`; a throw must be an [atexit] TypeError/RangeError naming `fn`. A returned promise is awaited the same way. */
 async function keepsContract(fn: string, call: () => unknown): Promise<void> {
@@ -118,7 +120,7 @@ async function stillWorks(api: ReturnType<typeof createApi>): Promise<void> {
 }
 
 afterEach(() => {
-  realmState().deferred?.clear();
+  sharedState().deferred?.clear();
   getRegistry().clear();
   getRegistry().config = defaultConfig;
 });
@@ -127,7 +129,7 @@ describe("the public API under hostile input", () => {
   // 300 runs per property in `npm test`; HOSTILE_RUNS=3000 (or more) for a deeper search.
   const params = { numRuns: Number(process.env.HOSTILE_RUNS ?? 300) };
   const fresh = () => {
-    realmState().deferred?.clear();
+    sharedState().deferred?.clear();
     getRegistry().clear();
     getRegistry().config = defaultConfig;
     return createApi(() => adapter);

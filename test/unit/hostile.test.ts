@@ -5,11 +5,13 @@
 // trace, a call that returns is fully installed, and every bad input gets an
 // `[atexit]` error naming the function.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { runAwaited } from "../../src/awaited.ts";
-import type { Adapter, Trigger } from "../../src/adapter.ts";
-import { createApi } from "../../src/api.ts";
-import { getRegistry } from "../../src/global.ts";
-import { defaultConfig, Registry } from "../../src/registry.ts";
+import { runAwaited, runNow } from "../../src/run.ts";
+import type { Adapter, Trigger } from "../../src/protocol.ts";
+import { createApi } from "../fixtures/api.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { registrationOf } from "../../src/api.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
 import type { ExitCallback } from "../../src/types.ts";
 
 const manual: Trigger = { reason: "manual", runtime: "unknown", final: false };
@@ -64,7 +66,7 @@ describe("what a callback returns is the callback's business", () => {
       const { registry, onError, log, add } = setup();
       add(() => void log.push("A"));
       add(make);
-      registry.runNow(manual);
+      runNow(registry, manual);
       await Promise.resolve();
       expect(log).toEqual(["A"]);
       expect(onError).toHaveBeenCalledTimes(1);
@@ -120,11 +122,11 @@ describe("a register() that throws leaves no trace", () => {
     const api = createApi(() => adapter);
     expect(() => api.register(() => {})).toThrow("install failed");
     expect(api.count()).toBe(0);
-    expect(getRegistry().hooked).toBeUndefined();
+    expect(getRegistry().installed).toBeUndefined();
     fail = false;
     api.register(() => {});
     expect(api.count()).toBe(1);
-    expect(getRegistry().hooked).toBe(adapter);
+    expect(getRegistry().installed).toBe(adapter);
   });
 
   test("a signal-like whose removeEventListener throws does not stop a run", async () => {
@@ -145,7 +147,7 @@ describe("options are read once: the value checked is the value used", () => {
   };
 
   test("register: a timeout read as 30 and then as \"abc\" still cuts a never-settling callback at 30 ms", async () => {
-    const adapter = { runtime: "unknown" as const, install: vi.fn(), currentCode: () => 0, end: vi.fn() };
+    const adapter = { runtime: "unknown" as const, install: vi.fn(), currentCode: () => 0, exitProcess: vi.fn() };
     const api = createApi(() => adapter);
     const onError = vi.fn();
     api.configure({ onError });
@@ -169,7 +171,7 @@ describe("options are read once: the value checked is the value used", () => {
 });
 
 describe("revoked Proxies and throwing traps get [atexit] errors", () => {
-  const api = () => createApi(() => ({ runtime: "unknown" as const, currentCode: () => 0, end: vi.fn() }));
+  const api = () => createApi(() => ({ runtime: "unknown" as const, currentCode: () => 0, exitProcess: vi.fn() }));
 
   test.each([
     ["register(fn, revoked)", () => api().register(() => {}, loose(revoked({})))],

@@ -2,12 +2,13 @@
 // calls, in which order, when, and the errors for bad input. The real
 // servers (node:http, Express, Fastify, Deno.serve, Bun.serve) with real
 // sockets are in test/e2e/drain.test.ts.
+import { runNow } from "../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { clear, configure, count, register, runHandlers } from "../../adapters/auto.ts";
-import { getRegistry } from "../../src/global.ts";
-import { drain, isDraining, type ServerLike } from "../../src/http.ts";
-import { realmState } from "../../src/realm.ts";
-import { withExit } from "../../src/request.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { drain, isDraining, type ServerLike } from "../../helpers/http.ts";
+import { sharedState } from "../../src/realm.ts";
+import { withExit } from "../../helpers/request.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -63,7 +64,7 @@ function nodeServer(closesAfter: number | null = 0) {
 afterEach(() => {
   clear();
   configure({ timeout: 5000, totalTimeout: 9000 });
-  realmState().draining = undefined;
+  sharedState().draining = undefined;
   vi.restoreAllMocks();
 });
 
@@ -242,7 +243,7 @@ describe("node:http", () => {
   test("a path that cannot wait drains nothing", () => {
     const server = nodeServer(0);
     drain(server as never);
-    getRegistry().runNow({ reason: "exit", code: 0, runtime: "node", final: true });
+    runNow(getRegistry(), { reason: "exit", code: 0, runtime: "node", final: true });
     expect(server.calls).toEqual([]);
     expect(isDraining()).toBe(false);
   });

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "vitest";
 import { bunAdapter } from "../../adapters/_bun.ts";
 import { nodeAdapter } from "../../adapters/_node.ts";
-import type { ProcessLike } from "../../adapters/_process.ts";
+import type { ProcessLike } from "../../adapters/types/process.ts";
 
 function fakeProcess(resources: string[] | undefined) {
   const calls: string[] = [];
@@ -33,19 +33,19 @@ function fakeProcess(resources: string[] | undefined) {
 describe("the end's drain of stdout and stderr", () => {
   test("nothing among the active resources that a stream could be: neither is made, the end is at once", async () => {
     const { proc, calls } = fakeProcess(["Timeout", "FSReqCallback"]);
-    await nodeAdapter(proc).end?.(0);
+    await nodeAdapter(proc).exitProcess?.(0);
     expect(calls).toEqual(["exit 0"]);
   });
 
   test.each(["PipeWrap", "TTYWrap", "TCPWrap"])("a %s among them: both are drained before the end", async (handle) => {
     const { proc, calls } = fakeProcess(["Timeout", handle]);
-    await nodeAdapter(proc).end?.(3);
+    await nodeAdapter(proc).exitProcess?.(3);
     expect(calls).toEqual(["stdout made", "stderr made", "write stdout", "write stderr", "exit 3"]);
   });
 
   test("a process that cannot list its resources is drained as before", async () => {
     const { proc, calls } = fakeProcess(undefined);
-    await nodeAdapter(proc).end?.(1);
+    await nodeAdapter(proc).exitProcess?.(1);
     expect(calls).toEqual(["stdout made", "stderr made", "write stdout", "write stderr", "exit 1"]);
   });
 });

@@ -2,11 +2,13 @@
 // fake status: the awaited natural end, the synchronous end (an explicit
 // exit, a crash), an end asked for through another channel (awaitCrash, a
 // supervisor's message), and how signal-exit's listeners are counted.
+import { requestExit } from "../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { awaitedEnd, endNow, naturalEnd } from "../../adapters/_server.ts";
-import { signalExitListeners } from "../../adapters/_server-signal.ts";
-import type { ProcessLike } from "../../adapters/_process.ts";
-import { defaultConfig, Registry } from "../../src/registry.ts";
+import { awaitedEnd, endNow, naturalEnd } from "../../adapters/_engine.ts";
+import { signalExitListeners } from "../../adapters/_signal.ts";
+import type { ProcessLike } from "../../adapters/types/process.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
 
 function setup(status = 0, config: Partial<AtexitConfig> = {}) {
@@ -66,7 +68,7 @@ describe("naturalEnd: the program ran out of work", () => {
 
   test("exit(code) from a callback ends the program with that code", async () => {
     const { registry, statusHost, set, end, add } = setup(0);
-    add(() => registry.requestExit(9));
+    add(() => requestExit(registry, 9));
     await naturalEnd(registry, "node", statusHost, end);
     expect(end).toHaveBeenCalledWith(9);
     expect(set).not.toHaveBeenCalled();
@@ -74,7 +76,7 @@ describe("naturalEnd: the program ran out of work", () => {
 
   test("exit() without a code from a callback ends the program with the status it had", async () => {
     const { registry, statusHost, end, add } = setup(4);
-    add(() => registry.requestExit(undefined));
+    add(() => requestExit(registry, undefined));
     await naturalEnd(registry, "node", statusHost, end);
     expect(end).toHaveBeenCalledWith(4);
   });
@@ -91,7 +93,7 @@ describe("endNow: an exit or crash the runtime will not wait for", () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ reason: "exception", code: 5, runtime: "deno", final: true, awaited: false });
     expect(events[0]?.error).toBe(error);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
   });
 
   test("leaves the status alone when nothing failed", () => {
@@ -110,7 +112,7 @@ describe("endNow: an exit or crash the runtime will not wait for", () => {
 
   test("exit(code) from a callback sets the status the program ends with", () => {
     const { registry, statusHost, add, status } = setup(0);
-    add(() => registry.requestExit(6));
+    add(() => requestExit(registry, 6));
     endNow(registry, { reason: "exit", runtime: "node", final: true }, statusHost);
     expect(status()).toBe(6);
   });
@@ -145,7 +147,7 @@ describe("awaitedEnd: an end asked for through another channel", () => {
 
   test("exit(code) from a callback replaces the code; errorExitCode applies only to a clean end", async () => {
     const asked = setup();
-    asked.add(() => asked.registry.requestExit(8));
+    asked.add(() => void requestExit(asked.registry, 8));
     await awaitedEnd(asked.registry, { reason: "exception", code: 1, runtime: "node", final: true }, asked.end);
     expect(asked.end).toHaveBeenCalledWith(8);
 

@@ -3,8 +3,8 @@
 // one before; a refusal (over the quota) falls back to the hide path, and
 // says so; flush sends at once, once; cancel drops it; bad input is refused.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { pending } from "../../src/beacon.ts";
-import { count, clear } from "../../src/public.ts";
+import { pending } from "../../helpers/beacon.ts";
+import { count, clear } from "../../src/api.ts";
 import { runHandlersWith } from "../../src/api.ts";
 
 interface Queued {
@@ -148,7 +148,8 @@ describe("more of pending()", () => {
 
   test("a set while the page is hidden is sent at once (a hidden page may never be hidden again)", () => {
     const sendBeacon = vi.fn(() => true);
-    vi.stubGlobal("document", { visibilityState: "hidden" });
+    vi.stubGlobal("document", { visibilityState: "hidden", addEventListener() {} });
+    vi.stubGlobal("addEventListener", () => {});
     vi.stubGlobal("navigator", { sendBeacon });
     const payload = pending("http://127.0.0.1:9/state");
     payload.set({ value: 1 });
@@ -158,7 +159,8 @@ describe("more of pending()", () => {
 
   test("a set while the page is visible waits for the hide", () => {
     const sendBeacon = vi.fn(() => true);
-    vi.stubGlobal("document", { visibilityState: "visible" });
+    vi.stubGlobal("document", { visibilityState: "visible", addEventListener() {} });
+    vi.stubGlobal("addEventListener", () => {});
     vi.stubGlobal("navigator", { sendBeacon });
     pending("http://127.0.0.1:9/state").set({ value: 1 });
     expect(sendBeacon).not.toHaveBeenCalled();

@@ -4,9 +4,12 @@
 // count as atexit's own timeouts, callbacks whose name cannot be used, an
 // unhooked registry, and a keep-mode (browser) callback removing itself.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { runAwaited } from "../../src/awaited.ts";
-import type { Adapter, Trigger } from "../../src/adapter.ts";
-import { defaultConfig, printError, Registry } from "../../src/registry.ts";
+import { runAwaited, runNow, requestExit } from "../../src/run.ts";
+import type { Adapter, Trigger } from "../../src/protocol.ts";
+import { registrationOf } from "../../src/api.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
+import { printError } from "../../src/report.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
 
 const manual: Trigger = { reason: "manual", runtime: "unknown", final: false };
@@ -19,7 +22,8 @@ function setup(config: Partial<AtexitConfig> = {}, adapter: Adapter = { runtime:
   const onError = vi.fn();
   registry.config = Object.freeze({ ...defaultConfig, onError, ...config });
   const log: string[] = [];
-  const add = (callback: ExitCallback, options: Parameters<Registry["add"]>[1] = {}) => registry.add(callback, options, adapter);
+  const add = (callback: ExitCallback, options: Parameters<Registry["add"]>[1] = {}) =>
+    registrationOf(registry, registry.add(callback, options, adapter));
   return { registry, onError, log, add };
 }
 
@@ -68,7 +72,7 @@ describe("what a callback returns", () => {
   ])("%s, on a synchronous path: not a failure", (_what, value) => {
     const { registry, onError, add } = setup();
     add(() => value);
-    expect(registry.runNow(manual).failed).toBe(false);
+    expect(runNow(registry, manual).failed).toBe(false);
     expect(onError).not.toHaveBeenCalled();
   });
 
@@ -85,7 +89,7 @@ describe("what a callback returns", () => {
     const { registry, onError, log, add } = setup();
     const failure = new Error("late failure");
     add(() => thenableFunction(log, 5, failure));
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(onError).not.toHaveBeenCalled();
     await vi.waitFor(() => expect(onError).toHaveBeenCalledTimes(1));
     expect(onError.mock.calls[0]?.[0]).toBe(failure);
@@ -135,7 +139,7 @@ describe("event.deadline", () => {
     const reads: AbortSignal[] = [];
     add((event) => void reads.push(event.deadline, event.deadline));
     add((event) => void reads.push(event.deadline));
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(new Set(reads).size).toBe(1);
     expect(reads[0]?.aborted).toBe(false);
   });
@@ -287,18 +291,18 @@ describe("naming a callback in reports", () => {
       { value: 42 },
     );
     add(odd);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(onError.mock.calls[0]?.[2]).toBe("anonymous");
   });
 });
 
 describe("a registry with no adapter installed (the fallback has no install)", () => {
   test("a promise returned on a synchronous path is neither reported nor a failure", async () => {
-    const { registry, onError, add } = setup({}, { runtime: "unknown", debug: true });
+    const { registry, onError, add } = setup({}, { runtime: "unknown" });
     const printed = vi.spyOn(console, "error").mockImplementation(() => {});
     add(async () => {});
-    expect(registry.hooked).toBeUndefined();
-    expect(registry.runNow(manual).failed).toBe(false);
+    expect(registry.installed).toBeUndefined();
+    expect(runNow(registry, manual).failed).toBe(false);
     await sleep(0);
     expect(onError).not.toHaveBeenCalled();
     expect(printed).not.toHaveBeenCalled();
@@ -310,7 +314,7 @@ describe("reinstall", () => {
     const install = vi.fn();
     const { registry, add } = setup({}, { runtime: "unknown", install });
     add(() => {});
-    registry.reinstall();
+    registry.relisten();
     expect(install).toHaveBeenCalledTimes(2);
     expect(install).toHaveBeenLastCalledWith(registry);
   });
@@ -324,9 +328,9 @@ describe("keep-mode runs (a browser page hidden, then shown again)", () => {
       log.push("leaves");
       expect(off()).toBe(true);
     });
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(registry.size).toBe(1);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["leaves", "stays", "stays"]);
   });
 
@@ -335,11 +339,11 @@ describe("keep-mode runs (a browser page hidden, then shown again)", () => {
     const first = (): void => void log.push("first");
     add(() => {
       log.push("removes first");
-      expect(registry.unregister(first)).toBe(1);
+      expect(registry.removeAll(first)).toBe(1);
     });
     add(first);
-    registry.runNow(hidden, true);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["first", "removes first", "removes first"]);
     expect(registry.size).toBe(1);
   });
@@ -352,12 +356,12 @@ describe("keep-mode runs (a browser page hidden, then shown again)", () => {
     };
     add(() => {
       log.push("removes again");
-      expect(registry.unregister(again)).toBe(1);
+      expect(registry.removeAll(again)).toBe(1);
     });
     add(again);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(registry.size).toBe(0);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["again", "removes again"]);
   });
 });
@@ -369,13 +373,13 @@ describe("the index by callback, built on the first unregister(callback)", () =>
     add(() => {
       log.push("second");
       // `first` ran before this (LIFO): it is out of the stack, waiting to be linked back.
-      log.push(`unregistered ${registry.unregister(first)}`);
+      log.push(`unregistered ${registry.removeAll(first)}`);
     });
     add(first);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["first", "second", "unregistered 1"]);
     expect(registry.size).toBe(1);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log.slice(3)).toEqual(["second", "unregistered 0"]);
   });
 
@@ -384,12 +388,12 @@ describe("the index by callback, built on the first unregister(callback)", () =>
     const flush = (): void => {};
     add(flush);
     add(flush, { last: true });
-    expect(registry.unregister(() => {})).toBe(0);
+    expect(registry.removeAll(() => {})).toBe(0);
     add(flush);
-    expect(registry.unregister(flush)).toBe(3);
+    expect(registry.removeAll(flush)).toBe(3);
     expect(registry.size).toBe(0);
     add(flush);
-    expect(registry.unregister(flush)).toBe(1);
+    expect(registry.removeAll(flush)).toBe(1);
   });
 
   test("clear() during a keep-mode run also removes what ran and what waits for the next run", () => {
@@ -406,10 +410,10 @@ describe("the index by callback, built on the first unregister(callback)", () =>
       registry.clear();
     });
     add(repeat);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["repeat", "clear"]);
     expect(registry.size).toBe(0);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["repeat", "clear"]);
   });
 });
@@ -419,22 +423,18 @@ describe("an episode (a page hide): runNow with `episode` runs the callbacks onc
     const { registry, log, add } = setup();
     add(() => void log.push("a"));
     const episode: Trigger = { ...hidden };
-    expect(registry.runNow(episode, true, true)).toEqual({ failed: false, exitRequested: false, exitCode: undefined });
-    registry.runNow(episode, true, true);
+    expect(runNow(registry, episode, { keep: true, episode: true })).toEqual({ failed: false, exitRequested: false, exitCode: undefined });
+    runNow(registry, episode, { keep: true, episode: true });
     expect(log).toEqual(["a"]);
-    registry.runNow({ ...hidden }, true, true);
+    runNow(registry, { ...hidden }, { keep: true, episode: true });
     expect(log).toEqual(["a", "a"]);
-  });
-
-  test("the registry says it runs episodes, so the browser adapter of a later copy leaves the latch to it", () => {
-    expect(new Registry().runsEpisodes).toBe(true);
   });
 
   test("without `episode`, the same trigger runs them every time", () => {
     const { registry, log, add } = setup();
     add(() => void log.push("a"));
-    registry.runNow(hidden, true);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["a", "a"]);
   });
 
@@ -445,10 +445,10 @@ describe("an episode (a page hide): runNow with `episode` runs the callbacks onc
     add(() => void log.push("b"));
     add(() => {
       log.push("c");
-      registry.runNow(episode, true, true);
+      runNow(registry, episode, { keep: true, episode: true });
       log.push("c after");
     });
-    registry.runNow(episode, true, true);
+    runNow(registry, episode, { keep: true, episode: true });
     expect(log).toEqual(["c", "b", "a", "c after"]);
   });
 
@@ -463,13 +463,13 @@ describe("an episode (a page hide): runNow with `episode` runs the callbacks onc
     vi.spyOn(Date, "now").mockImplementation(() => {
       if (!nested) {
         nested = true;
-        registry.runNow(episode, true, true);
+        runNow(registry, episode, { keep: true, episode: true });
       }
       return realNow();
     });
-    registry.runNow(episode, true, true);
+    runNow(registry, episode, { keep: true, episode: true });
     expect(log).toEqual(["b", "a"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     expect(registry.size).toBe(2);
   });
 
@@ -479,9 +479,9 @@ describe("an episode (a page hide): runNow with `episode` runs the callbacks onc
     add((event) => void codes.push(event.code));
     add((event) => {
       codes.push(event.code);
-      registry.requestExit(7);
+      requestExit(registry, 7);
     });
-    registry.runNow({ reason: "exit", code: 0, runtime: "node", final: true });
+    runNow(registry, { reason: "exit", code: 0, runtime: "node", final: true });
     expect(codes).toEqual([0, 7]);
   });
 });
@@ -503,11 +503,11 @@ describe("the loop guard (a callback registered during the run)", () => {
     };
     add(A);
     add(B);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["B", "C", "A"]);
     // B and A, registered again after they ran, are left for the next run: LIFO there, A (registered last) first.
     expect(registry.size).toBe(2);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["B", "C", "A", "A", "B", "C"]);
   });
 });

@@ -1,9 +1,10 @@
 // Model-based test of the Registry: random sequences of register / unregister /
 // dispose / abort / clear / run against a reference model made of plain arrays.
 import fc from "fast-check";
+import { registrationOf } from "../../src/api.ts";
 import { describe, expect, test } from "vitest";
-import { runAwaited } from "../../src/awaited.ts";
-import type { Adapter, Trigger } from "../../src/adapter.ts";
+import { runAwaited, runNow } from "../../src/run.ts";
+import type { Adapter, Trigger } from "../../src/protocol.ts";
 import { Registry } from "../../src/registry.ts";
 import type { ExitCallback, Registration } from "../../src/types.ts";
 
@@ -111,7 +112,7 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
         const controller = op.signal === undefined ? undefined : controllers[op.signal];
         const entry: ModelEntry = { fn: id, last: op.last, controller, active: !controller?.signal.aborted };
         model.push(entry);
-        const off = registry.add(callbacks[id] as ExitCallback, { last: op.last, signal: controller?.signal }, adapter);
+        const off = registrationOf(registry, registry.add(callbacks[id] as ExitCallback, { last: op.last, signal: controller?.signal }, adapter));
         handles.push({ off, entry });
         break;
       }
@@ -120,7 +121,7 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
         const id = op.fn % callbacks.length;
         const removed = active().filter((entry) => entry.fn === id);
         for (const entry of removed) entry.active = false;
-        expect(registry.unregister(callbacks[id] as ExitCallback)).toBe(removed.length);
+        expect(registry.removeAll(callbacks[id] as ExitCallback)).toBe(removed.length);
         break;
       }
       case "dispose": {
@@ -155,10 +156,10 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
         ].map((entry) => entry.fn);
         for (const entry of entries) entry.active = false;
         log.length = 0;
-        const result = op.kind === "runNow" ? registry.runNow(trigger) : await runAwaited(registry, trigger);
+        const result = op.kind === "runNow" ? runNow(registry, trigger) : await runAwaited(registry, trigger);
         expect(log).toEqual(expected);
         expect(result).toEqual({ failed: false, exitRequested: false, exitCode: undefined });
-        expect(registry.running).toBe(false);
+        expect((registry.current !== undefined)).toBe(false);
         expect(registry.size).toBe(0);
         break;
       }

@@ -3,11 +3,14 @@
 // `new Registry()` instances; createApi tests share the realm's registry
 // (src/global.ts), which afterEach empties and resets.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { runAwaited } from "../../src/awaited.ts";
-import type { Trigger } from "../../src/adapter.ts";
-import { createApi } from "../../src/api.ts";
-import { getRegistry } from "../../src/global.ts";
-import { defaultConfig, printError, Registry } from "../../src/registry.ts";
+import { runAwaited, runNow, finalStatus, requestExit } from "../../src/run.ts";
+import type { Trigger } from "../../src/protocol.ts";
+import { createApi } from "../fixtures/api.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { registrationOf } from "../../src/api.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
+import { printError } from "../../src/report.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent, RuntimeName } from "../../src/types.ts";
 
 function fakeAdapter(code?: number, runtime: RuntimeName = "unknown") {
@@ -16,7 +19,7 @@ function fakeAdapter(code?: number, runtime: RuntimeName = "unknown") {
     install: vi.fn(),
     uninstall: vi.fn(),
     currentCode: vi.fn((): number | undefined => code),
-    end: vi.fn(),
+    exitProcess: vi.fn(),
   };
 }
 
@@ -38,7 +41,7 @@ function setup(config: Partial<AtexitConfig> = {}) {
   const adapter = fakeAdapter();
   const log: string[] = [];
   const add = (callback: ExitCallback, options: Parameters<Registry["add"]>[1] = {}) =>
-    registry.add(callback, options, adapter);
+    registrationOf(registry, registry.add(callback, options, adapter));
   return { registry, adapter, log, add };
 }
 
@@ -54,7 +57,7 @@ describe("Registry: order", () => {
     add(logger(log, "a"));
     add(logger(log, "b"));
     add(logger(log, "c"));
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["c", "b", "a"]);
   });
 
@@ -74,7 +77,7 @@ describe("Registry: order", () => {
     add(logger(log, "L2"), { last: true });
     add(logger(log, "b"));
     add(logger(log, "L3"), { last: true });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["b", "a", "L3", "L2", "L1"]);
   });
 
@@ -82,7 +85,7 @@ describe("Registry: order", () => {
     const { registry, log, add } = setup();
     add(logger(log, "L"), { last: true });
     add(logger(log, "a"), { last: false });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["a", "L"]);
   });
 });
@@ -105,17 +108,17 @@ describe("Registry: duplicates and unregister", () => {
     add(other);
     add(fn);
     add(fn, { last: true });
-    expect(registry.unregister(fn)).toBe(3);
+    expect(registry.removeAll(fn)).toBe(3);
     expect(registry.size).toBe(1);
-    expect(registry.unregister(fn)).toBe(0);
-    registry.runNow(manual);
+    expect(registry.removeAll(fn)).toBe(0);
+    runNow(registry, manual);
     expect(log).toEqual(["other"]);
   });
 
   test("unregister of a function never registered returns 0 and changes nothing", () => {
     const { registry, add } = setup();
     add(() => {});
-    expect(registry.unregister(() => {})).toBe(0);
+    expect(registry.removeAll(() => {})).toBe(0);
     expect(registry.size).toBe(1);
   });
 
@@ -125,7 +128,7 @@ describe("Registry: duplicates and unregister", () => {
     add(fn);
     add(logger(log, "x"));
     add(fn);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["fn", "x", "fn"]);
     expect(registry.size).toBe(0);
   });
@@ -153,7 +156,7 @@ describe("Registry: the Registration handle", () => {
     expect(registry.size).toBe(1);
     expect(off()).toBe(false);
     expect(registry.size).toBe(1);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["fn"]);
   });
 
@@ -162,7 +165,7 @@ describe("Registry: the Registration handle", () => {
     const fn = (): void => {};
     const a = add(fn);
     const b = add(() => {});
-    registry.unregister(fn);
+    registry.removeAll(fn);
     expect(a()).toBe(false);
     registry.clear();
     expect(b()).toBe(false);
@@ -171,7 +174,7 @@ describe("Registry: the Registration handle", () => {
   test("returns false after a run consumed the callback", () => {
     const { registry, add } = setup();
     const off = add(() => {});
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(off()).toBe(false);
   });
 
@@ -183,7 +186,7 @@ describe("Registry: the Registration handle", () => {
     expect(registry.size).toBe(1);
     off[Symbol.dispose](); // idempotent
     expect(registry.size).toBe(1);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["b"]);
   });
 
@@ -195,7 +198,7 @@ describe("Registry: the Registration handle", () => {
       expect(registry.size).toBe(2);
     }
     expect(registry.size).toBe(1);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["outer"]);
   });
 
@@ -220,7 +223,7 @@ describe("Registry: the signal option", () => {
     controller.abort();
     expect(registry.size).toBe(1);
     expect(off()).toBe(false);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["a"]);
   });
 
@@ -240,15 +243,15 @@ describe("Registry: the signal option", () => {
     expect(registry.size).toBe(0);
     expect(off()).toBe(false);
     expect(adapter.install).not.toHaveBeenCalled();
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual([]);
   });
 
   test.each([
     ["the handle", (off: () => boolean, _registry: Registry, _fn: ExitCallback) => void off()],
-    ["unregister(fn)", (_off: () => boolean, registry: Registry, fn: ExitCallback) => void registry.unregister(fn)],
+    ["unregister(fn)", (_off: () => boolean, registry: Registry, fn: ExitCallback) => void registry.removeAll(fn)],
     ["clear()", (_off: () => boolean, registry: Registry) => registry.clear()],
-    ["a run", (_off: () => boolean, registry: Registry) => void registry.runNow(manual)],
+    ["a run", (_off: () => boolean, registry: Registry) => void runNow(registry, manual)],
   ])("the abort listener is removed when %s removes the registration", (_name, remove) => {
     const { registry, add } = setup();
     const controller = new AbortController();
@@ -274,7 +277,7 @@ describe("Registry: the signal option", () => {
       log.push("b");
       controller.abort();
     });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["b"]);
     expect(registry.size).toBe(0);
   });
@@ -289,7 +292,7 @@ describe("Registry: installing the adapter", () => {
     add(() => {}, { last: true });
     expect(adapter.install).toHaveBeenCalledTimes(1);
     expect(adapter.install).toHaveBeenCalledWith(registry);
-    expect(registry.hooked).toBe(adapter);
+    expect(registry.installed).toBe(adapter);
   });
 
   test("uninstall is called when the last registration goes, and install again on the next one", () => {
@@ -300,16 +303,16 @@ describe("Registry: installing the adapter", () => {
     expect(adapter.uninstall).not.toHaveBeenCalled();
     b();
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
-    expect(registry.hooked).toBeUndefined();
+    expect(registry.installed).toBeUndefined();
     add(() => {});
     expect(adapter.install).toHaveBeenCalledTimes(2);
   });
 
   test.each([
-    ["unregister(fn)", (registry: Registry, fn: ExitCallback, _c: AbortController) => void registry.unregister(fn)],
+    ["unregister(fn)", (registry: Registry, fn: ExitCallback, _c: AbortController) => void registry.removeAll(fn)],
     ["an abort", (_registry: Registry, _fn: ExitCallback, controller: AbortController) => controller.abort()],
     ["clear()", (registry: Registry) => registry.clear()],
-    ["runNow", (registry: Registry) => void registry.runNow(manual)],
+    ["runNow", (registry: Registry) => void runNow(registry, manual)],
   ])("uninstall is called when %s removes the last registration", (_name, remove) => {
     const { registry, adapter, add } = setup();
     const controller = new AbortController();
@@ -341,7 +344,7 @@ describe("Registry: installing the adapter", () => {
       registry.clear();
       during = adapter.uninstall.mock.calls.length;
     });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(during).toBe(0);
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
   });
@@ -351,7 +354,7 @@ describe("Registry: installing the adapter", () => {
     let runs = 0;
     const again: ExitCallback = () => void (++runs < 5 && add(again));
     add(again);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(registry.size).toBe(1);
     expect(adapter.uninstall).not.toHaveBeenCalled();
   });
@@ -361,14 +364,14 @@ describe("Registry: installing the adapter", () => {
     add(() => {});
     registry.detach();
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
-    expect(registry.hooked).toBeUndefined();
+    expect(registry.installed).toBeUndefined();
     expect(registry.size).toBe(1);
   });
 
   test("an adapter without install is never hooked", () => {
     const registry = new Registry();
     registry.add(() => {}, {}, { runtime: "unknown" });
-    expect(registry.hooked).toBeUndefined();
+    expect(registry.installed).toBeUndefined();
     expect(registry.size).toBe(1);
   });
 });
@@ -514,7 +517,7 @@ describe("Registry: error isolation", () => {
       throw boom;
     });
     add(logger(log, "c"));
-    const result = registry.runNow({ reason: "exit", code: 0, runtime: "node", final: true });
+    const result = runNow(registry, { reason: "exit", code: 0, runtime: "node", final: true });
     expect(log).toEqual(["c", "a"]);
     expect(result.failed).toBe(true);
     expect(onError).toHaveBeenCalledTimes(1);
@@ -550,7 +553,7 @@ describe("Registry: error isolation", () => {
     const rejected = new Error("later");
     add(logger(log, "a"));
     add(() => Promise.reject(rejected));
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["a"]);
     await sleep(0);
     expect(onError).toHaveBeenCalledTimes(1);
@@ -595,7 +598,7 @@ describe("Registry: error isolation", () => {
     add(() => {
       throw boom;
     });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(printed).toHaveBeenCalledTimes(1);
     expect(printed.mock.calls[0]?.[0]).toMatch(/^\[atexit\]/);
     expect(printed.mock.calls[0]).toContain(boom);
@@ -615,12 +618,12 @@ describe("Registry: finalStatus", () => {
     [undefined, false, 130, undefined, 130],
   ] as const)("exitCode %s, failed %s, status %s, errorExitCode %s → %s", (exitCode, failed, status, errorExitCode, expected) => {
     const { registry } = setup({ errorExitCode });
-    expect(registry.finalStatus({ exitRequested: exitCode !== undefined, exitCode, failed }, status)).toBe(expected);
+    expect(finalStatus(registry.config, { exitRequested: exitCode !== undefined, exitCode, failed }, status)).toBe(expected);
   });
 
   test("exit() without a status during the run keeps the status the run was to end with", () => {
     const { registry } = setup({ errorExitCode: 1 });
-    expect(registry.finalStatus({ exitRequested: true, exitCode: undefined, failed: true }, 3)).toBe(3);
+    expect(finalStatus(registry.config, { exitRequested: true, exitCode: undefined, failed: true }, 3)).toBe(3);
   });
 });
 
@@ -629,9 +632,9 @@ describe("Registry: runs consume callbacks", () => {
     const { registry, log, add } = setup();
     add(logger(log, "a"));
     add(logger(log, "b"), { last: true });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(registry.size).toBe(0);
-    registry.runNow(manual);
+    runNow(registry, manual);
     await runAwaited(registry, manual);
     expect(log).toEqual(["a", "b"]);
   });
@@ -649,12 +652,12 @@ describe("Registry: runs consume callbacks", () => {
   test("running reports whether a run is under way", async () => {
     const { registry, add } = setup();
     const seen: boolean[] = [];
-    add(async () => void seen.push(registry.running));
-    expect(registry.running).toBe(false);
+    add(async () => void seen.push((registry.current !== undefined)));
+    expect((registry.current !== undefined)).toBe(false);
     const promise = runAwaited(registry, manual);
-    expect(registry.running).toBe(true);
+    expect((registry.current !== undefined)).toBe(true);
     await promise;
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     expect(seen).toEqual([true]);
   });
 });
@@ -700,19 +703,19 @@ describe("Registry: overlapping runs", () => {
     const awaited = runAwaited(registry, manual);
     await sleep(0);
     expect(log).toEqual(["c"]);
-    const result = registry.runNow({ reason: "exit", code: 2, runtime: "unknown", final: true });
+    const result = runNow(registry, { reason: "exit", code: 2, runtime: "unknown", final: true });
     expect(log).toEqual(["c", "b", "a"]);
     expect(result.failed).toBe(false);
     expect(events.map((event) => [event.reason, event.awaited])).toEqual([
       ["exit", false],
       ["exit", false],
     ]);
-    expect(registry.running).toBe(true); // the awaited run still owns the run
+    expect((registry.current !== undefined)).toBe(true); // the awaited run still owns the run
     expect(adapter.uninstall).not.toHaveBeenCalled();
     release();
     await awaited;
     expect(log).toEqual(["c", "b", "a", "c done"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     expect(registry.size).toBe(0);
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
   });
@@ -724,7 +727,7 @@ describe("Registry: overlapping runs", () => {
     add(async () => {
       log.push("c");
       await sleep(1);
-      registry.runNow({ reason: "exit", code: 0, runtime: "unknown", final: true });
+      runNow(registry, { reason: "exit", code: 0, runtime: "unknown", final: true });
       log.push("c after runNow");
     });
     await runAwaited(registry, manual);
@@ -740,19 +743,19 @@ describe("Registry: overlapping runs", () => {
     add(logger(log, "c"));
     add(() => {
       log.push("d");
-      registry.runNow({ reason: "exit", code: 0, runtime: "browser", final: true });
+      runNow(registry, { reason: "exit", code: 0, runtime: "browser", final: true });
       inner.push(...log);
       log.push("d after");
     });
     add(logger(log, "e"));
-    const result = registry.runNow({ reason: "pagehide", runtime: "browser", final: true });
+    const result = runNow(registry, { reason: "pagehide", runtime: "browser", final: true });
     expect(inner).toEqual(["e", "d", "c", "a", "b"]);
     expect(log).toEqual(["e", "d", "c", "a", "b", "d after"]);
     expect(result.failed).toBe(false);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     expect(registry.size).toBe(0);
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toHaveLength(6);
   });
 
@@ -764,7 +767,7 @@ describe("Registry: overlapping runs", () => {
       log.push("b");
       joined = runAwaited(registry, manual);
     });
-    registry.runNow(manual);
+    runNow(registry, manual);
     await joined;
     expect(log).toEqual(["b", "a"]);
   });
@@ -779,7 +782,7 @@ describe("Registry: changes during a run", () => {
       add(logger(log, "new"));
     });
     add(logger(log, "c"));
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["c", "b", "new", "a"]);
     expect(registry.size).toBe(0);
   });
@@ -804,7 +807,7 @@ describe("Registry: changes during a run", () => {
       log.push("b");
       add(logger(log, "L2"), { last: true });
     });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["b", "a", "L2", "L1"]);
   });
 
@@ -818,11 +821,11 @@ describe("Registry: changes during a run", () => {
     };
     add(logger(log, "a"));
     add(again);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["again", "a"]);
     expect(registry.size).toBe(1);
-    expect(registry.running).toBe(false);
-    registry.runNow(manual);
+    expect((registry.current !== undefined)).toBe(false);
+    runNow(registry, manual);
     expect(log).toEqual(["again", "a", "again"]);
     expect(registry.size).toBe(1);
   });
@@ -851,11 +854,11 @@ describe("Registry: changes during a run", () => {
       if (++runs < 5) off = add(again); // bounded: a missing loop guard fails, not hangs
     };
     add(again);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(off?.()).toBe(true);
     expect(registry.size).toBe(0);
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["again"]);
   });
 
@@ -870,10 +873,10 @@ describe("Registry: changes during a run", () => {
     });
     add(b);
     add(a);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["a", "b", "c"]);
     log.length = 0;
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["b", "a"]);
   });
 
@@ -886,11 +889,11 @@ describe("Registry: changes during a run", () => {
     add(logger(log, "c"), { signal: controller.signal });
     add(() => {
       log.push("d");
-      expect(registry.unregister(a)).toBe(1);
+      expect(registry.removeAll(a)).toBe(1);
       expect(offB()).toBe(true);
       controller.abort();
     });
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["d"]);
     expect(registry.size).toBe(0);
   });
@@ -900,10 +903,10 @@ describe("Registry: changes during a run", () => {
     const a = logger(log, "a");
     let results: unknown[] = [];
     add(() => {
-      results = [registry.unregister(a), offA()];
+      results = [registry.removeAll(a), offA()];
     });
     const offA = add(a);
-    registry.runNow(manual);
+    runNow(registry, manual);
     expect(log).toEqual(["a"]);
     expect(results).toEqual([0, false]);
   });
@@ -914,11 +917,11 @@ describe("Registry: changes during a run", () => {
     add((event) => void codes.push(event.code));
     add((event) => {
       codes.push(event.code);
-      registry.requestExit(undefined); // no code: keeps the one asked for
+      requestExit(registry, undefined); // no code: keeps the one asked for
     });
     add((event) => {
       codes.push(event.code);
-      registry.requestExit(7);
+      requestExit(registry, 7);
     });
     const result = await runAwaited(registry, { reason: "exit", code: 3, runtime: "unknown", final: true });
     expect(codes).toEqual([3, 7, 7]);
@@ -927,9 +930,9 @@ describe("Registry: changes during a run", () => {
 
   test("requestExit outside a run does nothing", () => {
     const { registry, add } = setup();
-    registry.requestExit(9);
+    requestExit(registry, 9);
     add(() => {});
-    expect(registry.runNow(manual).exitCode).toBeUndefined();
+    expect(runNow(registry, manual).exitCode).toBeUndefined();
   });
 });
 
@@ -961,7 +964,7 @@ describe("Registry: the ExitEvent", () => {
     const error = new Error("crash");
     let seen: ExitEvent | undefined;
     add((event) => void (seen = event));
-    registry.runNow({ reason: "exception", code: 1, error, runtime: "bun", final: true });
+    runNow(registry, { reason: "exception", code: 1, error, runtime: "bun", final: true });
     expect(seen).toMatchObject({ reason: "exception", code: 1, runtime: "bun", final: true, awaited: false });
     expect(seen?.error).toBe(error);
     expect(seen?.deadline).toBeInstanceOf(AbortSignal);
@@ -972,7 +975,7 @@ describe("Registry: the ExitEvent", () => {
     const { registry, add } = setup();
     let seen: ExitEvent | undefined;
     add((event) => void (seen = event));
-    registry.runNow({ reason: "hidden", runtime: "browser", final: false });
+    runNow(registry, { reason: "hidden", runtime: "browser", final: false });
     expect(seen).toMatchObject({ reason: "hidden", runtime: "browser", final: false, awaited: false });
     expect(seen?.code).toBeUndefined();
     expect(seen?.signal).toBeUndefined();
@@ -1015,12 +1018,12 @@ describe("createApi with a fake adapter", () => {
     const api = createApi(() => adapter);
     const log: string[] = [];
     const events: ExitEvent[] = [];
-    adapter.end.mockImplementation((code: number) => void log.push(`end ${code}`));
+    adapter.exitProcess.mockImplementation((code: number) => void log.push(`end ${code}`));
     api.register(logger(log, "a", events));
     api.register(logger(log, "b", events));
     await api.exit(3);
     expect(log).toEqual(["b", "a", "end 3"]);
-    expect(adapter.end).toHaveBeenCalledTimes(1);
+    expect(adapter.exitProcess).toHaveBeenCalledTimes(1);
     expect(events[0]).toMatchObject({ reason: "exit", code: 3, runtime: "deno", final: true, awaited: true });
     expect(api.count()).toBe(0);
     expect(adapter.uninstall).toHaveBeenCalledTimes(1);
@@ -1030,7 +1033,7 @@ describe("createApi with a fake adapter", () => {
     const adapter = fakeAdapter();
     const api = createApi(() => adapter);
     const log: string[] = [];
-    adapter.end.mockImplementation((code: number) => void log.push(`end ${code}`));
+    adapter.exitProcess.mockImplementation((code: number) => void log.push(`end ${code}`));
     api.register(async () => {
       await sleep(5);
       log.push("flushed");
@@ -1046,17 +1049,17 @@ describe("createApi with a fake adapter", () => {
     api.register((event) => void (code = event.code));
     await api.exit();
     expect(code).toBe(4);
-    expect(withCode.end).toHaveBeenCalledWith(4);
+    expect(withCode.exitProcess).toHaveBeenCalledWith(4);
 
     const without = fakeAdapter(undefined);
     await createApi(() => without).exit();
-    expect(without.end).toHaveBeenCalledWith(0);
+    expect(without.exitProcess).toHaveBeenCalledWith(0);
   });
 
   test("exit() with nothing registered still ends the program", async () => {
     const adapter = fakeAdapter();
     await createApi(() => adapter).exit(9);
-    expect(adapter.end).toHaveBeenCalledWith(9);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(9);
   });
 
   test("exit(code) from inside a callback does not start a second run, resolves, and sets the status", async () => {
@@ -1077,8 +1080,8 @@ describe("createApi with a fake adapter", () => {
     await api.exit(3);
     expect(log).toEqual(["c", "b", "b resolved", "a"]);
     expect(codes).toEqual([5]);
-    expect(adapter.end).toHaveBeenCalledTimes(1);
-    expect(adapter.end).toHaveBeenCalledWith(5);
+    expect(adapter.exitProcess).toHaveBeenCalledTimes(1);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(5);
   });
 
   test("exit() without a code inside a callback of exit(3) keeps the status 3", async () => {
@@ -1088,8 +1091,8 @@ describe("createApi with a fake adapter", () => {
       await api.exit();
     });
     await api.exit(3);
-    expect(adapter.end).toHaveBeenCalledTimes(1);
-    expect(adapter.end).toHaveBeenCalledWith(3);
+    expect(adapter.exitProcess).toHaveBeenCalledTimes(1);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(3);
   });
 
   test("a failing callback does not change the status unless errorExitCode is set", async () => {
@@ -1101,16 +1104,16 @@ describe("createApi with a fake adapter", () => {
     };
     api.register(fail);
     await api.exit(0);
-    expect(adapter.end).toHaveBeenLastCalledWith(0);
+    expect(adapter.exitProcess).toHaveBeenLastCalledWith(0);
 
     api.configure({ errorExitCode: 70 });
     api.register(fail);
     await api.exit(0);
-    expect(adapter.end).toHaveBeenLastCalledWith(70);
+    expect(adapter.exitProcess).toHaveBeenLastCalledWith(70);
 
     api.register(fail);
     await api.exit(2);
-    expect(adapter.end).toHaveBeenLastCalledWith(2);
+    expect(adapter.exitProcess).toHaveBeenLastCalledWith(2);
   });
 
   test("exit(3) called while runHandlers() is running still ends the program with 3 after the run", async () => {
@@ -1125,8 +1128,8 @@ describe("createApi with a fake adapter", () => {
     await api.exit(3);
     await flushing;
     expect(log).toEqual(["a"]);
-    expect(adapter.end).toHaveBeenCalledTimes(1);
-    expect(adapter.end).toHaveBeenCalledWith(3);
+    expect(adapter.exitProcess).toHaveBeenCalledTimes(1);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(3);
   });
 
   test("exit(3) called by a callback during runHandlers() ends the program with 3 after the run", async () => {
@@ -1136,8 +1139,8 @@ describe("createApi with a fake adapter", () => {
       await api.exit(3);
     });
     await api.runHandlers();
-    expect(adapter.end).toHaveBeenCalledTimes(1);
-    expect(adapter.end).toHaveBeenCalledWith(3);
+    expect(adapter.exitProcess).toHaveBeenCalledTimes(1);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(3);
   });
 
   test("runHandlers() runs the callbacks with reason manual, final false, awaited, and does not end", async () => {
@@ -1155,7 +1158,7 @@ describe("createApi with a fake adapter", () => {
     expect(log).toEqual(["b", "a"]);
     expect(events[0]).toMatchObject({ reason: "manual", final: false, awaited: true, runtime: "worker" });
     expect(events[0]?.code).toBeUndefined();
-    expect(adapter.end).not.toHaveBeenCalled();
+    expect(adapter.exitProcess).not.toHaveBeenCalled();
     expect(api.count()).toBe(0);
     await api.runHandlers();
     expect(log).toEqual(["b", "a"]);
@@ -1264,7 +1267,7 @@ describe("createApi with a fake adapter", () => {
     await api.exit(1);
     expect(performance.now() - startedAt).toBeLessThan(1000);
     expect((onError.mock.calls[0]?.[0] as Error).name).toBe("TimeoutError");
-    expect(adapter.end).toHaveBeenCalledWith(1);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(1);
   });
 });
 
@@ -1276,9 +1279,9 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     add(logger(log, "L"), { last: true });
     add(logger(log, "a"));
     add(logger(log, "b"));
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(registry.size).toBe(3);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["b", "a", "L", "b", "a", "L"]);
   });
 
@@ -1286,8 +1289,8 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     const { registry, log, add } = setup();
     add(logger(log, "a"));
     add(logger(log, "once"), { once: true });
-    registry.runNow(hidden, true);
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["once", "a", "a"]);
     expect(registry.size).toBe(1);
   });
@@ -1298,13 +1301,13 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     add(logger(log, "b"));
     add(() => {
       log.push("c");
-      registry.runNow({ ...hidden, reason: "pagehide", final: true }, true);
+      runNow(registry, { ...hidden, reason: "pagehide", final: true }, { keep: true });
       log.push("c after nested");
     });
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["c", "b", "a", "c after nested"]);
     log.length = 0;
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["c", "b", "a", "c after nested"]);
   });
 
@@ -1322,17 +1325,17 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
       calls++;
       log.push(`c${calls}`);
       if (calls > 1) return;
-      registry.runNow(hidden, true, false, true);
-      log.push(`running ${registry.running}`);
+      runNow(registry, hidden, { keep: true, takeOver: true });
+      log.push(`running ${(registry.current !== undefined)}`);
     });
     const pagehide: Trigger = { ...hidden, reason: "pagehide", final: true };
-    registry.runNow(pagehide, true, true);
+    runNow(registry, pagehide, { keep: true, episode: true });
     // The call that was cut takes nothing more once its run was taken over.
     expect(log).toEqual(["c1", "b", "a", "running false"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     expect(registry.size).toBe(3);
     log.length = 0;
-    registry.runNow(hidden, true, true);
+    runNow(registry, hidden, { keep: true, episode: true });
     expect(log).toEqual(["c2", "b", "a"]);
   });
 
@@ -1340,9 +1343,9 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     const { registry, log, add } = setup();
     add(logger(log, "a"));
     add(logger(log, "b"));
-    registry.runNow(hidden, true, false, true);
+    runNow(registry, hidden, { keep: true, takeOver: true });
     expect(log).toEqual(["b", "a"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     expect(registry.size).toBe(2);
   });
 
@@ -1355,16 +1358,16 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
       // Read after the callback returned: no callback is being called then.
       return {
         get then() {
-          registry.runNow(hidden, true, false, true);
+          runNow(registry, hidden, { keep: true, takeOver: true });
           return undefined;
         },
       };
     });
-    registry.runNow({ ...hidden, reason: "pagehide", final: true }, true, true);
+    runNow(registry, { ...hidden, reason: "pagehide", final: true }, { keep: true, episode: true });
     expect(log).toEqual(["c", "b", "a"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
     log.length = 0;
-    registry.runNow(hidden, true, true);
+    runNow(registry, hidden, { keep: true, episode: true });
     expect(log).toEqual(["c", "b", "a"]);
   });
 
@@ -1373,12 +1376,12 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     add(logger(log, "a"));
     add(() => {
       log.push("b");
-      registry.runNow(hidden, true, false, false);
-      log.push(`running ${registry.running}`);
+      runNow(registry, hidden, { keep: true, takeOver: false });
+      log.push(`running ${(registry.current !== undefined)}`);
     });
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["b", "a", "running true"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
   });
 
   test("resume during an awaited run carries it on; the awaited run still ends itself", async () => {
@@ -1391,12 +1394,12 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
     });
     const result = runAwaited(registry, manual);
     await sleep(1);
-    registry.runNow(hidden, true, false, true);
+    runNow(registry, hidden, { keep: true, takeOver: true });
     expect(log).toEqual(["b", "a"]);
-    expect(registry.running).toBe(true);
+    expect((registry.current !== undefined)).toBe(true);
     await result;
     expect(log).toEqual(["b", "a", "b done"]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
   });
 
   test("a callback registered during the run runs and is kept, in registration order", () => {
@@ -1407,10 +1410,10 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
       log.push("b");
       if (registry.size === 2) add(late);
     });
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["b", "late", "a"]);
     log.length = 0;
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["late", "b", "a"]);
   });
 
@@ -1421,10 +1424,10 @@ describe("Registry: runs that keep callbacks (browsers: a page may be hidden aga
       log.push("b");
       off();
     });
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["b"]);
     const offB = add(logger(log, "c"));
-    registry.runNow(hidden, true);
+    runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["b", "c", "b"]);
     expect(offB()).toBe(true);
     expect(registry.size).toBe(1);

@@ -5,12 +5,14 @@
 // is attributed to its own invocation; the "without AsyncLocalStorage" block
 // takes it away, as on edge-runtime.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { createApi } from "../../src/api.ts";
-import { defer } from "../../src/defer.ts";
-import { getRegistry } from "../../src/global.ts";
-import { realmState } from "../../src/realm.ts";
-import { defaultConfig } from "../../src/registry.ts";
-import { withExit } from "../../src/request.ts";
+import { createApi } from "../fixtures/api.ts";
+import { deferWith, processContext } from "../../src/defer.ts";
+
+const defer = (promise: PromiseLike<unknown>): void => deferWith({ context: processContext }, promise);
+import { getRegistry } from "../../src/realm.ts";
+import { sharedState } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { withExit } from "../../helpers/request.ts";
 import type { ExitEvent } from "../../src/types.ts";
 
 const api = createApi(() => ({ runtime: "unknown" }));
@@ -256,19 +258,19 @@ function suite(withStorage: boolean): void {
   });
 
   test(`work deferred by a callback during the phase goes to ${withStorage ? "that invocation's waitUntil" : "the program (no way to tell the invocation)"}`, async () => {
-    realmState().deferred?.clear();
+    sharedState().deferred?.clear();
     const ctx = context();
     api.register(() => void defer(new Promise(() => {})));
     await withExit((_: Request, _ctx: unknown) => new Response("ok"))(request("/late"), ctx);
     await ctx.handed[0];
     // The phase itself, then (with AsyncLocalStorage) the work its callback deferred.
     expect(ctx.handed).toHaveLength(withStorage ? 2 : 1);
-    expect(realmState().deferred?.size ?? 0).toBe(withStorage ? 0 : 1);
-    realmState().deferred?.clear();
+    expect(sharedState().deferred?.size ?? 0).toBe(withStorage ? 0 : 1);
+    sharedState().deferred?.clear();
   });
 
   test(`without AsyncLocalStorage and before any invocation, defer() holds the work for the program`, () => {
-    const state = realmState();
+    const state = sharedState();
     const saved = { context: state.context, invocations: state.invocations };
     state.context = null;
     state.invocations = undefined;
@@ -302,7 +304,7 @@ function suite(withStorage: boolean): void {
 
 describe("withExit, with AsyncLocalStorage", () => {
   test("the host has it (Node 20.16 and later)", () => {
-    realmState();
+    sharedState();
     expect(typeof process.getBuiltinModule).toBe("function");
   });
   suite(true);
@@ -311,12 +313,12 @@ describe("withExit, with AsyncLocalStorage", () => {
 describe("withExit, without AsyncLocalStorage (as on edge-runtime)", () => {
   let saved: unknown;
   beforeEach(() => {
-    const state = realmState();
+    const state = sharedState();
     saved = state.context;
     state.context = null;
   });
   afterEach(() => {
-    realmState().context = saved as never;
+    sharedState().context = saved as never;
   });
   suite(false);
 });

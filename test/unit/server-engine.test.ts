@@ -2,10 +2,12 @@
 // phases (live, ending, natural) and what each exit path does in each of
 // them, which the Node, Bun and Deno hosts only wire to their events. The
 // real runtimes run the same paths in test/e2e.
+import { printCut } from "../../adapters/_debug.ts";
 import { describe, expect, test, vi } from "vitest";
-import { type ExitPaths, serverAdapter, type ServerHost } from "../../adapters/_server.ts";
-import { runAwaited } from "../../src/awaited.ts";
-import { defaultConfig, Registry } from "../../src/registry.ts";
+import { type ExitPaths, serverAdapter, type ServerHost } from "../../adapters/_engine.ts";
+import { runAwaited } from "../../src/run.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
 
 const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,28 +71,15 @@ describe("serverAdapter", () => {
     expect(calls).toEqual(["listen", "unlisten"]);
   });
 
-  test("installing gives the registry the awaited run, for copies of atexit that call it as a method", async () => {
-    const { registry, add } = setup();
-    expect(registry.awaitedRun).toBeUndefined();
-    const log: string[] = [];
-    add(async () => {
-      await tick(10);
-      log.push("done");
-    });
-    expect(registry.awaitedRun).toBe(runAwaited);
-    await registry.runAwaited({ reason: "manual", runtime: "node", final: false });
-    expect(log).toEqual(["done"]);
-  });
-
-  test("names the host's runtime, reads its status, ends after a flush, and has debug only when the host has", async () => {
+  test("names the host's runtime, reads its status, ends after a flush, and reports cut work only when the host debugs", async () => {
     const { adapter, calls, setCode } = setup({}, { runtime: "bun" });
     expect(adapter.runtime).toBe("bun");
     setCode(7);
     expect(adapter.currentCode?.()).toBe(7);
-    await adapter.end?.(3);
+    await adapter.exitProcess?.(3);
     expect(calls).toEqual(["flush", "exit 3"]);
-    expect("debug" in adapter).toBe(false);
-    expect(setup({}, { debug: true }).adapter.debug).toBe(true);
+    expect("reportCut" in adapter).toBe(false);
+    expect(setup({}, { debug: true }).adapter.reportCut).toBe(printCut);
   });
 });
 

@@ -3,7 +3,7 @@
 // signal cannot kill (Windows, PID 1).
 import { describe, expect, test } from "vitest";
 import { denoSignals, exitSignals, SIGNAL_NUMBERS, signalStatus } from "../../adapters/_signals.ts";
-import { OPT_IN_SIGNALS } from "../../src/validate.ts";
+import { OPT_IN_SIGNALS } from "../../src/config.ts";
 
 describe("exitSignals", () => {
   test("Linux: the requests to stop, SIGINT, SIGTERM, SIGHUP, SIGPWR and SIGXCPU", () => {

@@ -1,20 +1,22 @@
-// The signal path shared by the server adapters (adapters/_server-signal.ts), against
+// The signal path shared by the server adapters (adapters/_signal.ts), against
 // a fake host: who owns a signal, duplicate deliveries within
 // duplicateSignalWindow, a real second request, and how the process is ended
 // (re-raise, or 128+n as PID 1 and on Windows).
+import { requestExit } from "../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { signalHandler, type SignalHost } from "../../adapters/_server-signal.ts";
-import { fakeSignalHost } from "./fake-signal-host.ts";
-import { defaultConfig, Registry } from "../../src/registry.ts";
+import { signalHandler, type SignalContext } from "../../adapters/_signal.ts";
+import { fakeSignalContext } from "./fake-signal-host.ts";
+import { defaultConfig } from "../../src/config.ts";
+import { Registry } from "../../src/registry.ts";
 import type { AtexitConfig } from "../../src/types.ts";
 
 let clock = 1_000_000;
-function setup(host: Partial<SignalHost> = {}, config: Partial<AtexitConfig> = {}) {
+function setup(host: Partial<SignalContext> = {}, config: Partial<AtexitConfig> = {}) {
   vi.spyOn(Date, "now").mockImplementation(() => clock);
   const registry = new Registry();
   registry.config = Object.freeze({ ...defaultConfig, ...config });
   const calls: string[] = [];
-  const fake = fakeSignalHost(calls, { debug: (message) => void calls.push(`debug ${message}`), ...host });
+  const fake = fakeSignalContext(calls, { debug: (message) => void calls.push(`debug ${message}`), ...host });
   let release: () => void = () => {};
   const slow = new Promise<void>((resolve) => (release = resolve));
   registry.add(
@@ -61,7 +63,7 @@ describe("duplicate deliveries", () => {
       "debug SIGTERM during the run: ending at once, cutting the callbacks still running",
       "kill 4242 SIGTERM",
     ]);
-    expect(registry.hooked).toBeUndefined();
+    expect(registry.installed).toBeUndefined();
   });
 
   test("another signal within the window is a second request", async () => {
@@ -99,7 +101,7 @@ describe("who owns the signal", () => {
     expect(calls).toEqual([
       "debug SIGTERM: the application listens to it, so it owns it; the callbacks run at the exit it chooses",
     ]);
-    expect(registry.running).toBe(false);
+    expect((registry.current !== undefined)).toBe(false);
   });
 
   test("an ownership found later (Deno's check) also keeps atexit out, and a repeat meanwhile is a duplicate", async () => {
@@ -140,8 +142,8 @@ describe("a second signal while the output drains", () => {
     await tick();
     await tick();
     // The run is over, nothing is registered, and yet atexit still listens.
-    expect(registry.running).toBe(false);
-    expect(registry.hooked).toBeDefined();
+    expect((registry.current !== undefined)).toBe(false);
+    expect(registry.installed).toBeDefined();
     clock += 500;
     const second = onSignal("SIGTERM");
     await tick();
@@ -219,7 +221,7 @@ describe("ending the process", () => {
     const { calls, onSignal, registry, release } = setup();
     const run = onSignal("SIGTERM");
     await tick();
-    registry.requestExit(7);
+    requestExit(registry, 7);
     release();
     await run;
     expect(calls.slice(-1)).toEqual(["end 7"]);

@@ -3,9 +3,9 @@
 // flag and addEventListener), so a signal from another realm or a polyfill
 // works, while look-alikes that are not signals are refused.
 import { afterEach, describe, expect, test } from "vitest";
-import { createApi } from "../../src/api.ts";
-import { getRegistry } from "../../src/global.ts";
-import { defaultConfig } from "../../src/registry.ts";
+import { createApi } from "../fixtures/api.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/config.ts";
 import type { RegisterOptions } from "../../src/types.ts";
 
 const api = createApi(() => ({ runtime: "unknown", install: () => {}, uninstall: () => {} }));

@@ -1,9 +1,9 @@
 // Bad input gets a clear error at the call site (DESIGN §1): the right class,
 // a message that names the function and what it got, and no side effect.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { createApi } from "../../src/api.ts";
-import { getRegistry } from "../../src/global.ts";
-import { defaultConfig } from "../../src/registry.ts";
+import { createApi } from "../fixtures/api.ts";
+import { getRegistry } from "../../src/realm.ts";
+import { defaultConfig } from "../../src/config.ts";
 import type { ExitCallback, RegisterOptions } from "../../src/types.ts";
 
 function fakeAdapter() {
@@ -12,7 +12,7 @@ function fakeAdapter() {
     install: vi.fn(),
     uninstall: vi.fn(),
     currentCode: vi.fn((): number | undefined => 0),
-    end: vi.fn(),
+    exitProcess: vi.fn(),
   };
 }
 
@@ -232,7 +232,7 @@ describe("exit()", () => {
     expect(() => api.exit(loose("3"))).toThrow(TypeError);
     await Promise.resolve();
     expect(callback).not.toHaveBeenCalled();
-    expect(adapter.end).not.toHaveBeenCalled();
+    expect(adapter.exitProcess).not.toHaveBeenCalled();
     expect(api.count()).toBe(1);
   });
 
@@ -244,13 +244,13 @@ describe("exit()", () => {
     });
     await api.exit(4);
     expect(error).toBeInstanceOf(RangeError);
-    expect(adapter.end).toHaveBeenCalledWith(4);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(4);
   });
 
   test.each([0, 255, 1, 42])("exit(%s) is accepted", async (code) => {
     const { api, adapter } = setup();
     await expect(api.exit(code)).resolves.toBeUndefined();
-    expect(adapter.end).toHaveBeenCalledWith(code);
+    expect(adapter.exitProcess).toHaveBeenCalledWith(code);
   });
 });
 

@@ -6,12 +6,11 @@
 // payload. Part of `atexit/beacon`; its own module so that `sendOnExit`
 // alone does not carry it.
 
-import { browserAdapter } from "../adapters/_browser.ts";
-import { lazyHost, registerWith } from "./api.ts";
-// A cycle (beacon.ts re-exports this module): only its hoisted functions are used, and only when called.
-import { checkTarget, KEEPALIVE_BUDGET, send, type SendResult, serialize, size } from "./beacon.ts";
-import type { Registration } from "./types.ts";
-import { type Check, checkOptions, duration, ofType, reasonOf } from "./validate.ts";
+import { picked } from "../adapters/_pick.ts";
+import { registerWith } from "../src/api.ts";
+import type { Registration } from "../src/types.ts";
+import { type Check, checkOptions, duration, ofType, reasonOf } from "../src/validate.ts";
+import { checkTarget, KEEPALIVE_BUDGET, send, type SendResult, serialize, size } from "./_send.ts";
 
 /** Options for {@linkcode pending}. */
 export interface PendingOptions {
@@ -57,8 +56,6 @@ const MAX_CHUNK_BYTES = 60_000;
 
 const NOTHING_SENT: SendResult = Object.freeze({ chunks: 0, via: Object.freeze([]), unsent: Object.freeze([]) });
 
-// The page's hide path, for browsers without fetchLater: made on first use.
-const host = /* @__PURE__ */ lazyHost(browserAdapter);
 
 const isHidden = (): boolean => (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === "hidden";
 
@@ -146,7 +143,7 @@ export function pending(url: string | URL, options?: PendingOptions): Pending {
       // runHandlers) must not leave the new payload without one. The promise
       // is for the awaited exit paths of a server; a page's hide never waits.
       hook?.();
-      hook = registerWith(host, () => deliver(), { name: "pending" });
+      hook = registerWith(picked, () => deliver(), { name: "pending" });
       if (isHidden()) void deliver();
     },
     cancel() {

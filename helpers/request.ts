@@ -25,10 +25,10 @@
  * @module
  */
 
-import { processContext } from "./defer.ts";
-import { detectHost } from "./detect.ts";
-import { type FetchHandler, withExitFor } from "./invocation.ts";
-import type { RequestLike } from "./types.ts";
+import { contextFor } from "../src/defer.ts";
+import { detect } from "../src/detect.ts";
+import { type FetchHandler, withExitFor } from "../src/invocation.ts";
+import type { RequestLike } from "../src/types.ts";
 
 export type { FetchHandler, RequestLike };
 
@@ -65,5 +65,8 @@ export type { FetchHandler, RequestLike };
  * ```
  */
 export function withExit<H extends FetchHandler>(handler: H): H {
-  return withExitFor({ context: processContext, runtime: detectHost }, handler);
+  // The host names itself before `process` is ever read where it must not
+  // be (src/detect.ts), and so does the AsyncLocalStorage it brings.
+  const runtime = detect();
+  return withExitFor({ context: contextFor(runtime), runtime }, handler);
 }

@@ -1,28 +1,13 @@
 // This module is browser compatible.
+//
+// How `sendOnExit` and `pending` deliver: bodies serialized and chunked at
+// the call, then beacons and keepalive fetches from a page, or plain fetches
+// from a server, all within a deadline.
 
-/**
- * Delivery for data that must leave with the page: `sendBeacon` first, then
- * `fetch(..., { keepalive: true })` while the page's keepalive budget allows,
- * in chunks that each fit. On servers (Node, Deno, Bun) the same call is an
- * ordinary fetch bounded by a timeout, for the awaited exit paths.
- *
- * @example
- * ```ts
- * import { register } from "atexit";
- * import { sendOnExit } from "atexit/beacon";
- *
- * const events: object[] = [];
- * register(() => {
- *   void sendOnExit("/analytics", events.splice(0));
- * });
- * ```
- *
- * @module
- */
-
-import { realmState } from "./realm.ts";
-export { pending, type Pending, type PendingOptions } from "./pending.ts";
-import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "./validate.ts";
+import { hasPage } from "../src/detect.ts";
+import { sharedState } from "../src/realm.ts";
+import { settled, sleep, timeoutError } from "../src/time.ts";
+import { describe, reasonOf } from "../src/validate.ts";
 
 /** Options for {@linkcode sendOnExit}. */
 export interface SendOptions {
@@ -102,62 +87,17 @@ function beacon(url: string, body: string, type: string): boolean {
  */
 async function keepalive(url: string, body: string, bytes: number, type: string): Promise<boolean> {
   // Counted with the realm, not this module: every copy of atexit spends the page's one budget.
-  const realm = realmState();
-  realm.keepaliveInFlight += bytes;
+  const state = sharedState();
+  state.keepaliveInFlight = (state.keepaliveInFlight ?? 0) + bytes;
   try {
     await fetch(url, { method: "POST", body, keepalive: true, headers: { "content-type": type } });
     return true;
   } catch {
     return false;
   } finally {
-    realm.keepaliveInFlight -= bytes;
+    state.keepaliveInFlight -= bytes;
   }
 }
-
-/**
- * Sends `data` to `url` so that it survives the page (or process) ending.
- *
- * In a browser every chunk that fits is queued synchronously, before this
- * returns, so it is safe in a `register` callback, where nothing is awaited.
- * Chunks over the page's keepalive budget, and keepalive requests that fail,
- * are tried again in order, 50 ms apart, while the page lives (a hidden page
- * does; a closed one does not) until `timeout`; the promise resolves once
- * every chunk has left and each keepalive request has been answered, or at
- * `timeout`. On servers each chunk is POSTed with `fetch`, one after another,
- * within `timeout`.
- *
- * @example
- * ```ts
- * import { sendOnExit } from "atexit/beacon";
- *
- * const result = await sendOnExit("http://127.0.0.1:9/log", [{ event: "bye" }]);
- * console.log(result.unsent.length === 0 ? "delivered" : "some left behind");
- * ```
- */
-export function sendOnExit(target: string | URL, data: unknown, options?: SendOptions): Promise<SendResult> {
-  // Everything is checked and serialized here, not in the async part, so bad
-  // input throws at the call site (inside a register callback, atexit reports
-  // it as that callback's failure) and never becomes an unhandled rejection.
-  const url = checkTarget("sendOnExit", target);
-  const checked = checkOptions("sendOnExit", options, sendChecks) as SendOptions;
-  const { maxChunkBytes = 60_000, contentType = "text/plain;charset=UTF-8", timeout = 5000 } = checked;
-  return send(url, serialize("sendOnExit", data, maxChunkBytes), contentType, timeout);
-}
-
-const sendChecks: Readonly<Record<keyof SendOptions, Check>> = {
-  maxChunkBytes: (fn, key, value) => {
-    if (typeof value !== "number") {
-      throw new TypeError(`[atexit] ${fn}() option "${key}" must be a number of bytes, got ${describe(value)}`);
-    }
-    // Infinity: one body, never split.
-    if ((!Number.isInteger(value) && value !== Infinity) || value < 1) {
-      throw new RangeError(`[atexit] ${fn}() option "${key}" must be a whole number of bytes, 1 or more (or Infinity), got ${value}`);
-    }
-    return value;
-  },
-  contentType: /* @__PURE__ */ ofType("string"),
-  timeout: duration,
-};
 
 /** `target` as a URL string, or a TypeError naming `fn`. */
 export function checkTarget(fn: string, target: unknown): string {
@@ -189,33 +129,31 @@ export function serialize(fn: string, data: unknown, max: number): string[] {
   return bodies as string[];
 }
 
-// setTimeout's delay (and so AbortSignal.timeout's) is a signed 32-bit integer; longer ones fire at once.
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** Sends serialized bodies as `sendOnExit` does: from a page, or from a server. */
 export function send(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
-  return typeof document !== "undefined" ? fromPage(url, bodies, contentType, timeout) : fromServer(url, bodies, contentType, timeout);
+  return hasPage() ? fromPage(url, bodies, contentType, timeout) : fromServer(url, bodies, contentType, timeout);
 }
 
 /** The server path: each body POSTed in turn, all within one deadline. */
 async function fromServer(url: string, bodies: string[], contentType: string, timeout: number): Promise<SendResult> {
   const via: Way[] = [];
   const unsent: string[] = [];
-  // Whole milliseconds: AbortSignal.timeout refuses a fraction (Node throws a RangeError for 1.5).
-  const deadline = timeout < MAX_TIMER_MS ? AbortSignal.timeout(Math.ceil(timeout)) : undefined;
-  for (const body of bodies) {
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        body,
-        headers: { "content-type": contentType },
-        ...(deadline && { signal: deadline }),
-      });
-      if (response.ok) via.push("fetch");
-      else unsent.push(body);
-    } catch {
-      unsent.push(body);
+  const deadline = new AbortController();
+  const over = new AbortController();
+  void sleep(timeout, over.signal).then(() => deadline.abort(timeoutError(`sendOnExit() did not finish within ${timeout} ms`)));
+  try {
+    for (const body of bodies) {
+      try {
+        const response = await fetch(url, { method: "POST", body, headers: { "content-type": contentType }, signal: deadline.signal });
+        if (response.ok) via.push("fetch");
+        else unsent.push(body);
+      } catch {
+        unsent.push(body);
+      }
     }
+  } finally {
+    // The timer must not keep a program that has ended its work alive.
+    over.abort();
   }
   return { chunks: bodies.length, via, unsent };
 }
@@ -241,13 +179,13 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
   const sizes = bodies.map(size);
   const waiting: number[] = [];
   let pending = 0;
-  let wake: (() => void) | undefined;
+  // Resolved, and made anew, each time a keepalive request settles.
+  let settle!: () => void;
+  let changed = new Promise<void>((resolve) => (settle = resolve));
   const start = (index: number): void => {
     ways[index] = "keepalive";
     pending++;
-    // Stryker disable next-line all: a mutant here can only keep the retry loop waiting until the test's own timeout (each was a mutation-run timeout, about 15 s apiece, 17 in all); the loop is held by beacon.test.ts and the browser suites' chunked deliveries
     void keepalive(url, bodies[index]!, sizes[index]!, contentType).then((ok) => {
-      // Stryker disable next-line all: as above
       pending--;
       if (!ok) {
         // Back in line in its place, so the bodies still go in order.
@@ -255,12 +193,13 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
         waiting.push(index);
         waiting.sort((a, b) => a - b);
       }
-      wake?.();
+      settle();
+      changed = new Promise<void>((resolve) => (settle = resolve));
     });
   };
   // Bytes of keepalive requests started by atexit and not settled yet: the
   // browser refuses any that would take the page over its budget.
-  const fits = (index: number): boolean => realmState().keepaliveInFlight + sizes[index]! <= KEEPALIVE_BUDGET;
+  const fits = (index: number): boolean => (sharedState().keepaliveInFlight ?? 0) + sizes[index]! <= KEEPALIVE_BUDGET;
 
   bodies.forEach((body, index) => {
     // No page may ever have more than the budget in flight: never sendable.
@@ -272,20 +211,14 @@ async function fromPage(url: string, bodies: string[], contentType: string, time
   });
 
   const endsAt = Date.now() + timeout;
-  // Stryker disable next-line all: as above
   for (let left = timeout; (waiting.length > 0 || pending > 0) && left > 0; left = endsAt - Date.now()) {
     // With bodies waiting, a pause before the next try; with none, until the
     // requests in flight settle (a failure puts its body back in line).
-    const retrying = waiting.length > 0;
-    // Stryker disable all: as above
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, Math.min(retrying ? RETRY_PAUSE_MS : left, left, MAX_TIMER_MS));
-      wake = retrying ? undefined : () => (clearTimeout(timer), resolve());
-    });
-    // Stryker restore all
-    wake = undefined;
-    if (!retrying) continue;
-    // Stryker disable next-line all: as above
+    if (waiting.length === 0) {
+      await settled(changed, left);
+      continue;
+    }
+    await sleep(Math.min(RETRY_PAUSE_MS, left));
     while (waiting.length > 0 && fits(waiting[0]!) && Date.now() < endsAt) start(waiting.shift()!);
   }
   // A request still in flight at the deadline has left; whether it arrives, only the server knows.

@@ -22,10 +22,13 @@
  * @module
  */
 
-import { configure, register } from "../adapters/auto.ts";
-import { realmState } from "./realm.ts";
-import type { ExitEvent, Registration } from "./types.ts";
-import { type Check, checkOptions, describe, duration, reasonOf } from "./validate.ts";
+import { picked } from "../adapters/_pick.ts";
+import type { BunServer, DenoServer, Http2Server, Http2Session, NodeRequest, NodeResponse, NodeServer } from "../adapters/types/servers.ts";
+import { getRegistry, sharedState } from "../src/realm.ts";
+import { registerWith } from "../src/api.ts";
+import { settled, sleep } from "../src/time.ts";
+import type { ExitEvent, Registration } from "../src/types.ts";
+import { type Check, checkOptions, describe, duration, reasonOf } from "../src/validate.ts";
 
 /** Options for {@linkcode drain}. */
 export interface DrainOptions {
@@ -43,54 +46,10 @@ export interface DrainOptions {
   readonly delay?: number | undefined;
 }
 
-/** A response of `node:http`, as the drain sees it. */
-interface NodeResponse {
-  readonly headersSent: boolean;
-  setHeader(name: string, value: string): unknown;
-  once(event: "close", listener: () => void): unknown;
-}
-
-/** A request of `node:http`: only its connection. */
-interface NodeRequest {
-  readonly socket: { destroy(): unknown };
-}
-
-/** A `node:http` or `node:https` server (Express's `app.listen()`, Fastify's `app.server`). */
-interface NodeServer {
-  close(callback?: (error?: Error) => void): unknown;
-  on(event: "request", listener: (request: NodeRequest, response: NodeResponse) => void): unknown;
-  closeIdleConnections(): void;
-  closeAllConnections(): void;
-}
-
-/** An HTTP/2 session of `node:http2`. */
-interface Http2Session {
-  close(): unknown;
-  destroy(): unknown;
-  once(event: "close", listener: () => void): unknown;
-}
-
-/** A `node:http2` server (`createServer`, `createSecureServer`). */
-interface Http2Server {
-  close(callback?: (error?: Error) => void): unknown;
-  on(event: "session", listener: (session: Http2Session) => void): unknown;
-  updateSettings(settings: object): unknown;
-}
-
-/** `Deno.serve()`'s server. */
-interface DenoServer {
-  shutdown(): Promise<void>;
-  readonly finished: Promise<void>;
-}
-
-/** `Bun.serve()`'s server. */
-interface BunServer {
-  stop(closeActiveConnections?: boolean): unknown;
-  readonly pendingRequests: number;
-}
-
 /** A server of any of the three runtimes. */
 export type ServerLike = NodeServer | Http2Server | DenoServer | BunServer;
+
+export type { BunServer, DenoServer, Http2Server, NodeServer };
 
 /** How long before the callback's own time limit a default drain forces the close. */
 const FORCE_MARGIN_MS = 250;
@@ -128,34 +87,9 @@ function kindOf(server: unknown): "node" | "http2" | "deno" | "bun" | undefined 
   return undefined;
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
-
-/** Whether `pending` settled within `ms` (or before `signal` aborted). */
-async function settled(pending: Promise<unknown>, ms: number, signal: AbortSignal): Promise<boolean> {
-  let done = false;
-  const tracked = pending.then(
-    () => void (done = true),
-    () => void (done = true),
-  );
-  await Promise.race([tracked, sleep(ms, signal)]);
-  return done;
-}
-
 /** Whether a drain has begun: any server's, or `server`'s. */
 export function isDraining(server?: ServerLike): boolean {
-  const { draining } = realmState();
+  const { draining } = sharedState();
   return server === undefined ? draining !== undefined : draining?.has(server) === true;
 }
 
@@ -213,11 +147,11 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
         if (!untold.has(socket)) return closeIdle();
         // Its client may have queued a request behind this response: serve it
         // (told to close), or close the connection if none came.
-        setTimeout(() => {
+        void sleep(QUEUED_REQUEST_WAIT_MS).then(() => {
           untold.delete(socket);
           if (!busy.has(socket)) socket.destroy();
           closeIdle();
-        }, QUEUED_REQUEST_WAIT_MS);
+        });
       });
     });
   };
@@ -242,7 +176,7 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     node.closeIdleConnections();
     if (await settled(closed, limit, deadline)) return;
     node.closeAllConnections();
-    await settled(closed, CLOSE_WAIT_MS, new AbortController().signal);
+    await settled(closed, CLOSE_WAIT_MS);
   };
 
   // node:http2: each session is told GOAWAY (its streams in flight finish), and destroyed at the limit.
@@ -258,7 +192,7 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     for (const session of sessions) session.close();
     if (await settled(closed, limit, deadline)) return;
     for (const session of sessions) session.destroy();
-    await settled(closed, CLOSE_WAIT_MS, new AbortController().signal);
+    await settled(closed, CLOSE_WAIT_MS);
   };
 
   const stopDeno = async (limit: number, deadline: AbortSignal): Promise<void> => {
@@ -279,16 +213,16 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
 
   const run = async (event: ExitEvent): Promise<void> => {
     const started = Date.now();
-    const limit = checked.timeout ?? Math.max(0, configure().timeout - FORCE_MARGIN_MS);
-    const realm = realmState();
-    (realm.draining ??= new WeakSet()).add(server);
+    const limit = checked.timeout ?? Math.max(0, getRegistry().config.timeout - FORCE_MARGIN_MS);
+    (sharedState().draining ??= new WeakSet()).add(server);
     await sleep(Math.min(delay, limit), event.deadline);
     const left = Math.max(0, limit - (Date.now() - started));
     const stop = { node: stopNode, http2: stopHttp2, deno: stopDeno, bun: stopBun }[kind];
     await stop(left, event.deadline);
   };
 
-  const registration = register(
+  const registration = registerWith(
+    picked,
     (event) => {
       // A path that cannot wait (process.exit, a crash) cannot drain: the end
       // cuts the connections. An invocation's end (atexit/request) is not the

@@ -17,9 +17,12 @@
  * @module
  */
 
-import { register } from "../adapters/auto.ts";
-import type { ExitEvent, Registration } from "./types.ts";
-import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "./validate.ts";
+import { picked } from "../adapters/_pick.ts";
+import type { BunChild, DenoChild, NodeChild } from "../adapters/types/children.ts";
+import { registerWith } from "../src/api.ts";
+import { settled, sleep } from "../src/time.ts";
+import type { ExitEvent, Registration } from "../src/types.ts";
+import { type Check, checkOptions, describe, duration, ofType, reasonOf } from "../src/validate.ts";
 
 /** Options for {@linkcode killOnExit}. */
 export interface KillOptions {
@@ -40,33 +43,10 @@ export interface KillOptions {
   readonly tree?: boolean | undefined;
 }
 
-// Only what atexit reads, so that each runtime's own child type fits (signals
-// are sent through the runtime's kill, never the child's own `kill`).
-
-/** A `node:child_process` ChildProcess (also what Deno and Bun give through it). */
-interface NodeChild {
-  readonly pid?: number | undefined;
-  readonly exitCode: number | null;
-  readonly signalCode: string | null;
-  once(event: "exit", listener: () => void): unknown;
-}
-
-/** A `Bun.spawn()` Subprocess. */
-interface BunChild {
-  readonly pid: number;
-  readonly exitCode: number | null;
-  readonly signalCode: string | null;
-  readonly exited: PromiseLike<unknown>;
-}
-
-/** A `Deno.Command(...).spawn()` ChildProcess. */
-interface DenoChild {
-  readonly pid: number;
-  readonly status: PromiseLike<unknown>;
-}
-
 /** A child process of any of the three runtimes. */
 export type ChildLike = NodeChild | BunChild | DenoChild;
+
+export type { BunChild, DenoChild, NodeChild };
 
 /** After SIGKILL, how long to wait for the child to be gone before the callback gives up. */
 const KILL_WAIT_MS = 1000;
@@ -196,17 +176,8 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
       if (gone()) return true;
       const left = until - Date.now();
       if (left <= 0 || deadline?.aborted) return false;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let wake: (() => void) | undefined;
-      const tick = new Promise<void>((resolve) => {
-        wake = resolve;
-        // A group has no exit event to wait for: look again every GROUP_POLL_MS.
-        timer = setTimeout(resolve, group ? Math.min(left, GROUP_POLL_MS) : left);
-      });
-      deadline?.addEventListener("abort", wake!, { once: true });
-      await (group ? tick : Promise.race([ended, tick]));
-      clearTimeout(timer);
-      deadline?.removeEventListener("abort", wake!);
+      // A group has no exit event to wait for: look again every GROUP_POLL_MS.
+      await (group ? sleep(Math.min(left, GROUP_POLL_MS), deadline) : settled(ended, left, deadline));
     }
   };
   const force = async (deadline: AbortSignal): Promise<void> => {
@@ -226,7 +197,7 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
     return event.awaited ? force(event.deadline) : undefined;
   };
 
-  const registration = register(stop, {
+  const registration = registerWith(picked, stop, {
     name: `killOnExit(${pid})`,
     // Room for the wait, SIGKILL and its wait: the callback's own limit must not cut them short.
     timeout: forceAfter + KILL_WAIT_MS + 500,

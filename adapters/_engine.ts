@@ -1,16 +1,18 @@
 // The exit engine every server runtime shares (Node.js, Bun, Deno). It owns
-// the phases of an ending program and what each exit path does: the awaited
+// the stages of an ending program and what each exit path does: the awaited
 // natural end, the runtime's last synchronous event, crashes (observed, or
 // taken over with `awaitCrash`), a supervisor's shutdown message, termination
-// signals, and ending with the output drained. Each runtime's file describes
+// signals, and ending with the output flushed. Each runtime's file describes
 // only its host (a `ServerHost`): how to listen, read and set the status,
-// kill, exit and drain, with that runtime's quirks. A new exit path is added
-// here, once, and each host wires its event to it.
-import { type Adapter, type AdapterRegistry, listening, type Trigger } from "../src/adapter.ts";
-import { runAwaited } from "../src/awaited.ts";
+// kill, exit and flush output, with that runtime's quirks. A new exit path is added
+// here, once, and each host wires its event to it (each host file opens with
+// a table of its runtime's events and the path each one takes).
+import type { Adapter, SharedRegistry, Trigger } from "../src/protocol.ts";
+import { finalStatus, runAwaited, runNow } from "../src/run.ts";
 import type { AtexitConfig } from "../src/types.ts";
-import { printDebug } from "./_debug.ts";
-import { signalHandler } from "./_server-signal.ts";
+import { printCut, printDebug } from "./_debug.ts";
+import { listening } from "./_listening.ts";
+import { signalHandler } from "./_signal.ts";
 
 /** The reasons an uncaught error gives an exit. */
 export type CrashReason = "exception" | "rejection";
@@ -68,7 +70,7 @@ export interface ExitPaths {
 }
 
 /** How an exit path reads and sets the status the program ends with. */
-export interface StatusHost {
+export interface Status {
   get(): number;
   set(code: number): void;
 }
@@ -85,24 +87,20 @@ export function serverAdapter(host: ServerHost): Adapter {
   };
   return {
     runtime: host.runtime,
-    ...listening((registry) => {
-      // For a copy of atexit that calls the awaited run as the registry's method (0.1.0 does).
-      registry.awaitedRun ??= runAwaited;
-      return host.listen(exitPaths(registry, host, end), registry.config);
-    }),
+    ...listening((registry) => host.listen(exitPaths(registry, host, end), registry.config)),
     currentCode: () => host.code(),
-    end,
-    ...(host.debug && { debug: true }),
+    exitProcess: end,
+    ...(host.debug && { reportCut: printCut }),
   };
 }
 
-function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: number) => Promise<void>): ExitPaths {
+function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: number) => Promise<void>): ExitPaths {
   const { runtime } = host;
   // "ending" from the first run that ends the program; "natural" once the
   // natural-end run is over, when the runtime's last event is that end.
-  let phase: "live" | "ending" | "natural" = "live";
+  let stage: "live" | "ending" | "natural" = "live";
   let crash: { readonly reason: CrashReason; readonly error: unknown } | undefined;
-  const status: StatusHost = { get: () => host.code(), set: (code) => host.setCode(code) };
+  const status: Status = { get: () => host.code(), set: (code) => host.setCode(code) };
 
   const onSignal = signalHandler(
     registry,
@@ -114,8 +112,8 @@ function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: numb
       kill: (pid, signal) => host.kill(pid, signal),
       exit: (code) => host.exit(code),
       flush: () => host.flush(),
-      end,
-      onRun: () => void (phase = "ending"),
+      exitProcess: end,
+      onRun: () => void (stage = "ending"),
       ...(host.debug && { debug: printDebug }),
     },
     runtime,
@@ -123,15 +121,15 @@ function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: numb
 
   return {
     get live() {
-      return phase === "live";
+      return stage === "live";
     },
     natural() {
-      if (phase !== "live") return undefined;
-      phase = "ending";
-      return naturalEnd(registry, runtime, status, end).finally(() => void (phase = "natural"));
+      if (stage !== "live") return undefined;
+      stage = "ending";
+      return naturalEnd(registry, runtime, status, end).finally(() => void (stage = "natural"));
     },
     last(code) {
-      const reason = crash?.reason ?? (phase === "natural" ? "natural" : "exit");
+      const reason = crash?.reason ?? (stage === "natural" ? "natural" : "exit");
       endNow(registry, { reason, runtime, final: true, ...(crash && { error: crash.error }) }, { get: () => code, set: status.set });
     },
     crash(reason, error) {
@@ -140,16 +138,16 @@ function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: numb
     awaitCrash(reason, error) {
       // The first crash is the cause (a host may have observed this one already).
       const cause = (crash ??= { reason, error });
-      if (phase !== "live") return false;
+      if (stage !== "live") return false;
       host.printCrash(reason, error);
-      phase = "ending";
+      stage = "ending";
       void awaitedEnd(registry, { ...cause, code: 1, runtime, final: true }, end);
       return true;
     },
     message(message) {
       const { shutdownMessage } = registry.config;
-      if (shutdownMessage === undefined || message !== shutdownMessage || phase !== "live") return;
-      phase = "ending";
+      if (shutdownMessage === undefined || message !== shutdownMessage || stage !== "live") return;
+      stage = "ending";
       void awaitedEnd(registry, { reason: "exit", code: host.code(), runtime, final: true }, end);
     },
     signal: (signal) => void onSignal(signal),
@@ -162,23 +160,23 @@ function exitPaths(registry: AdapterRegistry, host: ServerHost, end: (code: numb
  * status, unless a callback called `exit()`.
  */
 export async function naturalEnd(
-  registry: AdapterRegistry,
+  registry: SharedRegistry,
   runtime: Trigger["runtime"],
-  status: StatusHost,
+  status: Status,
   end: (code: number) => Promise<void>,
 ): Promise<void> {
   const code = status.get();
   const result = await runAwaited(registry, { reason: "natural", code, runtime, final: true });
-  const final = registry.finalStatus(result, code);
+  const final = finalStatus(registry.config, result, code);
   if (result.exitRequested) return end(final);
   if (final !== code) status.set(final);
 }
 
 /** A synchronous end (an explicit exit, a crash): the callbacks left run now, in the runtime's last event. */
-export function endNow(registry: AdapterRegistry, trigger: Trigger, status: StatusHost): void {
+export function endNow(registry: SharedRegistry, trigger: Trigger, status: Status): void {
   const code = status.get();
-  const result = registry.runNow({ ...trigger, code });
-  const final = registry.finalStatus(result, code);
+  const result = runNow(registry, { ...trigger, code });
+  const final = finalStatus(registry.config, result, code);
   if (final !== code) status.set(final);
 }
 
@@ -188,10 +186,10 @@ export function endNow(registry: AdapterRegistry, trigger: Trigger, status: Stat
  * then end by force with `code`, unless a callback asked for another status.
  */
 export async function awaitedEnd(
-  registry: AdapterRegistry,
+  registry: SharedRegistry,
   trigger: Trigger & { readonly code: number },
   end: (code: number) => Promise<void>,
 ): Promise<void> {
   const result = await runAwaited(registry, trigger);
-  await end(registry.finalStatus(result, trigger.code));
+  await end(finalStatus(registry.config, result, trigger.code));
 }

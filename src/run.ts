@@ -1,0 +1,350 @@
+// This module is browser compatible.
+//
+// The run driver: the one loop that calls the callbacks, synchronously or
+// awaited, isolating each one's failure. It takes its callbacks from a
+// source: the registry's run (on an exit), or an invocation's phase
+// (invocation.ts). The awaited part is in its own functions, so a page that
+// only registers (every run in a page is synchronous) carries no timers.
+
+import type { Entry, Run, RunResult, SharedRegistry, Trigger } from "./protocol.ts";
+import { nameOf, TIMEOUT_PREFIX } from "./report.ts";
+import { slot } from "./realm.ts";
+import { MAX_TIMER_MS, settleWithin, timeoutError } from "./time.ts";
+import type { AtexitConfig, ExitEvent } from "./types.ts";
+
+/** What the driver reads and writes of a run: the registry's, or a phase's own record. */
+export type RunRecord = Pick<Run, "startedAt" | "exitCode" | "failed">;
+
+/** Where a run's callbacks come from. */
+export interface Source {
+  /** The configuration in force, read when it is needed. */
+  readonly config: AtexitConfig;
+  readonly run: RunRecord;
+  /** The next callback, or undefined when none is left. */
+  take(): Entry | undefined;
+  /** Reports a callback's async work that a path which cannot wait had to cut (the adapter's, when debugging). */
+  readonly reportCut?: ((name: string, event: ExitEvent) => void) | undefined;
+}
+
+export type Then = (this: unknown, onFulfilled?: (value: unknown) => void, onRejected?: (error: unknown) => void) => unknown;
+
+/**
+ * The `then` of what a callback returned, read once. Called inside the
+ * callback's isolation: a getter or Proxy trap there belongs to the callback,
+ * and a throw from it is the callback's failure, not the run's.
+ */
+export function thenOf(value: unknown): Then | undefined {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null) return undefined;
+  const then = (value as { then?: unknown }).then;
+  return typeof then === "function" ? (then as Then) : undefined;
+}
+
+// Made on first use, not at import.
+let neverAborts: AbortSignal | undefined;
+const signalThatNeverAborts = (): AbortSignal => (neverAborts ??= new AbortController().signal);
+
+/** An ExitEvent whose `deadline` signal is made on first read (most callbacks never read it). */
+class Event {
+  // Declared, not defined as class fields: the constructor makes each one,
+  // once (a defined field is made, then assigned, per callback of a run).
+  declare readonly reason: ExitEvent["reason"];
+  declare readonly code: number | undefined;
+  declare readonly signal: string | undefined;
+  declare readonly error: unknown;
+  declare readonly runtime: ExitEvent["runtime"];
+  declare readonly final: boolean;
+  declare readonly awaited: boolean;
+  declare readonly request: unknown;
+  readonly #deadline: () => AbortSignal;
+
+  constructor(trigger: Trigger, code: number | undefined, awaited: boolean, deadline: () => AbortSignal) {
+    this.reason = trigger.reason;
+    this.code = code;
+    this.signal = trigger.signal;
+    this.error = trigger.error;
+    this.runtime = trigger.runtime;
+    this.final = trigger.final;
+    this.awaited = awaited;
+    this.request = trigger.request;
+    this.#deadline = deadline;
+  }
+
+  get deadline(): AbortSignal {
+    return this.#deadline();
+  }
+}
+
+/** The event a callback of `source` is called with: the status `exit()` asked for during the run wins. */
+const eventOf = (source: Source, trigger: Trigger, awaited: boolean, deadline: () => AbortSignal): ExitEvent =>
+  new Event(trigger, source.run.exitCode ?? trigger.code, awaited, deadline) as unknown as ExitEvent;
+
+/** Reports a failure (of the callback `name`) to `onError`, and marks the run failed. */
+function report(source: Source, error: unknown, event: ExitEvent, name: string): void {
+  source.run.failed = true;
+  try {
+    source.config.onError(error, event, name);
+  } catch (failure) {
+    console.error(`[atexit] onError failed while reporting exit callback "${name}":`, failure);
+  }
+}
+
+/** What a callback returned on a path that cannot wait (or past the total deadline): a rejection is still its failure. */
+function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent): void {
+  try {
+    const then = thenOf(result);
+    if (!then) return;
+    // Async work this path cannot wait for: silent by default (a page hide
+    // never waits, by design), reported where the adapter was asked to.
+    source.reportCut?.(nameOf(entry), event);
+    then.call(result, undefined, (error) => report(source, error, event, nameOf(entry)));
+  } catch (error) {
+    report(source, error, event, nameOf(entry));
+  }
+}
+
+/**
+ * Calls every callback `source` has, one after another, without waiting for
+ * what they return. There is no call between taking a callback and calling
+ * it: a host may end the script at a call (see runNow), and a callback taken
+ * and not called would be lost.
+ */
+export function callNow(source: Source, trigger: Trigger): void {
+  for (;;) {
+    const event = eventOf(source, trigger, false, signalThatNeverAborts);
+    const entry = source.take();
+    if (!entry) return;
+    let result: unknown;
+    try {
+      result = entry.callback(event);
+    } catch (error) {
+      report(source, error, event, nameOf(entry));
+      continue;
+    }
+    settle(source, result, entry, event);
+  }
+}
+
+/**
+ * Calls every callback `source` has, awaiting each within its timeout and the
+ * whole within `totalTimeout` from the run's start. Callbacks still to come
+ * when the total deadline passes are called without being awaited, their
+ * deadline already aborted.
+ */
+export async function callAwaited(source: Source, trigger: Trigger): Promise<void> {
+  const { config, run } = source;
+  const endsAt = run.startedAt + config.totalTimeout;
+  let overdue: AbortController | undefined;
+  for (let entry = source.take(); entry; entry = source.take()) {
+    // Date.now, not performance.now: Node loads perf_hooks on first use of
+    // `performance`, which would cost milliseconds at exit time.
+    const left = endsAt - Date.now();
+    if (left > 0) {
+      const pending = callOne(source, entry, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
+      if (pending) await pending;
+    } else {
+      if (!overdue) {
+        overdue = new AbortController();
+        overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
+      }
+      const { signal } = overdue;
+      const event = eventOf(source, trigger, false, () => signal);
+      let result: unknown;
+      try {
+        result = entry.callback(event);
+      } catch (error) {
+        report(source, error, event, nameOf(entry));
+        continue;
+      }
+      settle(source, result, entry, event);
+    }
+  }
+}
+
+/** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
+function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Promise<void> | undefined {
+  let controller: AbortController | undefined;
+  let expired: unknown;
+  const deadline = (): AbortSignal => {
+    if (!controller) {
+      controller = new AbortController();
+      if (expired) controller.abort(expired);
+    }
+    return controller.signal;
+  };
+  const event = eventOf(source, trigger, true, deadline);
+  let result: unknown;
+  let then: Then | undefined;
+  try {
+    result = entry.callback(event);
+    then = thenOf(result);
+  } catch (error) {
+    report(source, error, event, nameOf(entry));
+    return undefined;
+  }
+  if (!then) return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return new Promise<unknown>((resolve, reject) => {
+    if (ms < MAX_TIMER_MS) {
+      timer = setTimeout(() => {
+        expired = timeoutError(`${TIMEOUT_PREFIX}"${nameOf(entry)}" did not finish within ${Math.round(ms)} ms`);
+        controller?.abort(expired);
+        reject(expired);
+      }, ms);
+    }
+    // A `then` that throws rejects this promise: reported like any failure.
+    then.call(result, resolve, reject);
+  }).then(
+    () => clearTimeout(timer),
+    (error) => {
+      clearTimeout(timer);
+      report(source, error, event, nameOf(entry));
+    },
+  );
+}
+
+/**
+ * Awaits `work` (deferred work, promises that never reject) like one callback
+ * of the run: within the `timeout` and what is left of the `totalTimeout`.
+ * Work still pending then is reported (a `TimeoutError`, named "deferred
+ * work") and the callbacks run anyway.
+ */
+export async function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> {
+  const { config, run } = source;
+  const ms = Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now());
+  if (await settleWithin(work, ms)) return;
+  const error = timeoutError(`${TIMEOUT_PREFIX}"deferred work" did not finish within ${Math.max(0, Math.round(ms))} ms`);
+  const deadline = new AbortController();
+  deadline.abort(error);
+  report(source, error, eventOf(source, trigger, true, () => deadline.signal), "deferred work");
+}
+
+/** The registry's run as a source. */
+function registrySource(registry: SharedRegistry, run: Run): Source {
+  return {
+    get config() {
+      return registry.config;
+    },
+    run,
+    take: () => registry.take(run),
+    reportCut: registry.installed?.reportCut,
+  };
+}
+
+/** What `run` reports to whoever asked for it. */
+export function resultOf(run: Run): RunResult {
+  const exitCode = run.exitRequested ? (run.exitCode ?? run.code) : undefined;
+  return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
+}
+
+/** How a synchronous run of the registry goes. */
+export interface NowOptions {
+  /** Callbacks (but `once` ones) stay registered, in their order, for the next run (a page that may come back). */
+  readonly keep?: boolean;
+  /** `trigger` is a page hide, which runs the callbacks once: called again with it, outside a run, nothing runs. */
+  readonly episode?: boolean;
+  /**
+   * The browser's own event found a synchronous run under way: that run's
+   * script was ended by the browser (no task starts while one is alive), so
+   * this call carries it on and ends it.
+   */
+  readonly takeOver?: boolean;
+}
+
+const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
+
+/**
+ * Runs the registry's callbacks synchronously, for paths that cannot wait (an
+ * `exit` event, a page being hidden). Called while a run is under way, it
+ * carries on with the callbacks that have not run yet, so nothing is lost
+ * when a callback ends the program or a host nests one exit event inside
+ * another; whoever began the run ends it.
+ */
+export function runNow(registry: SharedRegistry, trigger: Trigger, options: NowOptions = {}): RunResult {
+  const outer = registry.current;
+  const state = slot().state;
+  // An episode's trigger runs the callbacks once: a later call with the same
+  // trigger (the same page hide) finds them already run.
+  if (!outer && options.episode && trigger === state.episode) return NOTHING_RAN;
+  // Firefox, closing a tab, ends the script of a pagehide listener at a
+  // function call (docs/2.runtimes/browser.md), then dispatches
+  // visibilitychange, whose trigger must find either nothing begun or a run
+  // to take over: ended at `begin`, nothing has begun (that trigger runs the
+  // episode itself); after it, the run is under way and its episode recorded,
+  // with no call in between.
+  const run = outer ?? registry.begin(trigger, options);
+  if (!outer && options.episode) {
+    // A call of the same episode nested in `begin` (a host that dispatches an
+    // event inside a call) has run it: this one runs nothing.
+    if (trigger === state.episode) {
+      registry.close(run);
+      return NOTHING_RAN;
+    }
+    state.episode = trigger;
+  }
+  // Only a synchronous run (an awaited one has its promise) has a script that
+  // can be ended this way; an awaited run is carried on and ends itself.
+  const takeover = options.takeOver && outer && !outer.promise;
+  try {
+    callNow(registrySource(registry, run), trigger);
+  } finally {
+    if (!outer || takeover) registry.close(run);
+  }
+  return resultOf(run);
+}
+
+/** How an awaited run of the registry goes. */
+export interface AwaitedOptions {
+  /** The adapter's listeners stay installed after the run: the caller ends the program itself, and hears what comes meanwhile. */
+  readonly holdListeners?: boolean;
+}
+
+/**
+ * Runs the registry's callbacks, awaited (see {@linkcode callAwaited}): the
+ * server runtimes' exit paths, `exit()` and `runHandlers()`. The program's
+ * deferred work settles first. A call while a run is under way joins it.
+ */
+export function runAwaited(registry: SharedRegistry, trigger: Trigger, options: AwaitedOptions = {}): Promise<RunResult> {
+  const current = registry.current;
+  if (current) return current.promise ?? Promise.resolve(resultOf(current));
+  const run = registry.begin(trigger, options);
+  const source = registrySource(registry, run);
+  run.promise = (async () => {
+    try {
+      // Lets `run.promise` be set before the first callback starts, so a call
+      // made from it joins; and the work `defer` holds settles first.
+      await Promise.resolve();
+      const { deferred } = slot().state;
+      if (deferred) await awaitWork(source, deferred, trigger);
+      await callAwaited(source, trigger);
+    } finally {
+      registry.close(run);
+    }
+    return resultOf(run);
+  })();
+  return run.promise;
+}
+
+/**
+ * Records that `exit(code)` was called during the run under way: the program
+ * is to end when the run is over, with `code`, or without one with the status
+ * it was already going to end with. Returns whether a run was under way.
+ */
+export function requestExit(registry: SharedRegistry, code: number | undefined): boolean {
+  const run = registry.current;
+  if (!run) return false;
+  run.exitRequested = true;
+  if (code !== undefined) run.exitCode = code;
+  return true;
+}
+
+/**
+ * The status to end with after a run that was to end with `status`: the one
+ * `exit()` asked for during the run (`status` if it named none), else
+ * `errorExitCode` if a callback failed and the program would have ended
+ * cleanly, else `status` itself.
+ */
+export function finalStatus(config: AtexitConfig, result: RunResult, status: number): number {
+  if (result.exitRequested) return result.exitCode ?? status;
+  const { errorExitCode } = config;
+  return result.failed && status === 0 && errorExitCode !== undefined ? errorExitCode : status;
+}

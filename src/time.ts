@@ -1,0 +1,70 @@
+// This module is browser compatible.
+//
+// Every bounded wait atexit makes, in one place: the only module that
+// touches timers, so tests drive them all with fake timers.
+
+/** setTimeout's delay is a signed 32-bit integer: anything longer fires at once. */
+export const MAX_TIMER_MS: number = 2 ** 31 - 1;
+
+/** A `TimeoutError` (a DOMException where the host has one), as `AbortSignal.timeout` makes. */
+export function timeoutError(message: string): Error {
+  return typeof DOMException === "function"
+    ? new DOMException(message, "TimeoutError")
+    : Object.assign(new Error(message), { name: "TimeoutError" });
+}
+
+/** Resolves after the timers already due: one turn of the event loop. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+
+/** Resolves after `ms` (at once for 0 or less; never past the timer limit), or when `signal` aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (ms <= 0 || signal?.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = ms < MAX_TIMER_MS ? setTimeout(done, ms) : undefined;
+    signal?.addEventListener("abort", done, { once: true });
+  });
+}
+
+/** Whether `pending` settled within `ms` (or before `signal` aborted). */
+export async function settled(pending: PromiseLike<unknown>, ms: number, signal?: AbortSignal): Promise<boolean> {
+  let done = false;
+  const tracked = Promise.resolve(pending).then(
+    () => void (done = true),
+    () => void (done = true),
+  );
+  await Promise.race([tracked, sleep(ms, signal)]);
+  return done;
+}
+
+/** Resolves when every one of `pending` has settled, or after `ms`, whichever comes first. */
+export function within(pending: Promise<unknown>[], ms: number): Promise<unknown> {
+  if (pending.length === 0) return Promise.resolve();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const limit = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
+  return Promise.race([Promise.all(pending), limit]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Waits for every promise in `work`, and for what is added to it meanwhile,
+ * for at most `ms` (a turn of the event loop at 0 or less); returns whether
+ * it all settled. The promises never reject.
+ */
+export async function settleWithin(work: Set<Promise<void>>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<false>((resolve) => {
+    if (ms < MAX_TIMER_MS) timer = setTimeout(resolve, Math.max(0, ms), false);
+  });
+  try {
+    while (work.size > 0) {
+      if ((await Promise.race([Promise.all(work), expired])) === false) return false;
+    }
+    return true;
+  } finally {
+    clearTimeout(timer);
+  }
+}
