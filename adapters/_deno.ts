@@ -15,7 +15,8 @@
 // |   SIGHUP, SIGPWR, SIGXCPU, extraSignals   |   (_signal.ts)                       |                |
 import type { Adapter } from "../src/protocol.ts";
 import { debugRequested } from "./_debug.ts";
-import { type CrashReason, serverAdapter } from "./_engine.ts";
+import { serverAdapter } from "./_engine.ts";
+import type { CrashReason } from "./_host.ts";
 import { flushStdio, getProcess, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import { signalExitListeners } from "./_signal.ts";
 import { DENO_UNRAISABLE, denoSignals } from "./_signals.ts";

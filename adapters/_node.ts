@@ -15,7 +15,8 @@
 import type { Adapter } from "../src/protocol.ts";
 import type { AtexitConfig } from "../src/types.ts";
 import { debugRequested } from "./_debug.ts";
-import { type CrashReason, type ExitPaths, serverAdapter, type ServerHost } from "./_engine.ts";
+import { serverAdapter } from "./_engine.ts";
+import type { CrashReason, ExitPaths, ServerHost } from "./_host.ts";
 import { currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import { signalExitListeners } from "./_signal.ts";
 import { exitSignals } from "./_signals.ts";

@@ -7,7 +7,7 @@
 import type { SharedRegistry, Trigger } from "../src/protocol.ts";
 import { finalStatus, runAwaited } from "../src/run.ts";
 import { within } from "../src/time.ts";
-import type { ServerHost } from "./_engine.ts";
+import type { ServerHost } from "./_host.ts";
 import { signalStatus } from "./_signals.ts";
 import type { ProcessLike } from "./types/process.ts";
 

@@ -4,7 +4,8 @@
 // real runtimes run the same paths in test/e2e.
 import { printCut } from "../../adapters/_debug.ts";
 import { describe, expect, test, vi } from "vitest";
-import { type ExitPaths, serverAdapter, type ServerHost } from "../../adapters/_engine.ts";
+import { serverAdapter } from "../../adapters/_engine.ts";
+import type { ExitPaths, ServerHost } from "../../adapters/_host.ts";
 import { runAwaited } from "../../src/run.ts";
 import { defaultConfig } from "../../src/config.ts";
 import { Registry } from "../../src/registry.ts";
