@@ -23,6 +23,9 @@ const config: Options = {
   clean: true,
   tsconfig: "tsconfig.json",
   treeshake: true,
+  // Shared chunks for the CommonJS build too: each CommonJS entry would
+  // otherwise carry its own copy of the core (about 4 times the package).
+  splitting: true,
   // workerd's built-in module, which only the workerd entry imports.
   external: ["cloudflare:workers"],
 };

@@ -25,10 +25,12 @@
  */
 import { waitUntil } from "cloudflare:workers";
 import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unregisterAny } from "../src/api.ts";
-import { deferWith, workerdContext } from "../src/defer.ts";
+import { deferWith, loadedContext } from "../src/defer.ts";
 import { detect } from "../src/detect.ts";
+import { sharedState } from "../src/realm.ts";
 import type { WaitUntil } from "../src/protocol.ts";
 import type { Atexit, ExitCallback } from "../src/types.ts";
+import { loadContext } from "./_workerd.ts";
 
 // Invocations end through withExit; exit() and runHandlers() run the callbacks on request.
 type WorkerdExitReason = "request" | "exit" | "manual";
@@ -37,8 +39,12 @@ export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
 
 // Named from the host's globals, as the other entries are ("workerd" in
-// workerd itself, before `process` is ever read).
-const adapter = /* @__PURE__ */ lazyAdapter(() => ({ runtime: detect() }));
+// workerd itself, before `process` is ever read). Its first use also begins
+// loading the AsyncLocalStorage that tells invocations apart.
+const adapter = /* @__PURE__ */ lazyAdapter(() => {
+  loadContext(sharedState());
+  return { runtime: detect() };
+});
 
 /**
  * Registers a callback, last in, first out: it runs at the end of every
@@ -71,4 +77,7 @@ const requestWaitUntil = (): WaitUntil | undefined => {
  * elsewhere in a request it goes to `waitUntil` of `cloudflare:workers`.
  * See {@linkcode Atexit.defer}.
  */
-export const defer: Atexit["defer"] = (promise) => deferWith({ context: workerdContext, waitUntil: requestWaitUntil }, promise);
+export const defer: Atexit["defer"] = (promise) => {
+  adapter();
+  deferWith({ context: loadedContext, waitUntil: requestWaitUntil }, promise);
+};

@@ -49,29 +49,18 @@ export const globalContext: ContextSource = () => {
   }
 };
 
-// A variable, not a literal: a bundler leaves the import to the runtime,
-// which refuses it where Node compatibility is off.
-const ASYNC_HOOKS = "node:async_hooks";
-
 /**
  * workerd: node:async_hooks is a built-in module there with Node
- * compatibility (or `nodejs_als`), reached by a dynamic import, never through
- * `process`. Loading begins on the first use (`withExit` wraps its handler at
- * module scope, so the first request finds it loaded); until it has, there is
- * no telling.
+ * compatibility (or `nodejs_als`), which the workerd entry loads on its first
+ * use, never through `process` (adapters/_workerd.ts). Until it has loaded
+ * there is no telling; if nothing began loading it, there is none.
  */
-export const workerdContext: ContextSource = (state) => {
-  state.contextLoading ??= import(ASYNC_HOOKS).then(
-    (hooks: AsyncHooks) => void (state.context ??= made(hooks)),
-    () => void (state.context ??= null),
-  );
-  return state.context;
-};
+export const loadedContext: ContextSource = (state) => (state.contextLoading ? state.context : null);
 
 /** Where AsyncLocalStorage comes from on `runtime`, without reading `process` where it must not be read. */
 export function contextFor(runtime: RuntimeName): ContextSource {
   if (runtime === "node" || runtime === "deno" || runtime === "bun") return processContext;
-  return runtime === "workerd" ? workerdContext : globalContext;
+  return runtime === "workerd" ? loadedContext : globalContext;
 }
 
 /**

@@ -26,8 +26,8 @@ describe("JSR", () => {
     expect(status).toBe(0);
   });
 
-  test("every TSDoc example in src/ and adapters/ type-checks (deno check --doc), `atexit` resolved to the sources", () => {
-    const files = ["src", "adapters"].flatMap((dir) =>
+  test("every TSDoc example in src/, adapters/ and helpers/ type-checks (deno check --doc), `atexit` resolved to the sources", () => {
+    const files = ["src", "adapters", "helpers"].flatMap((dir) =>
       readdirSync(`${root}${dir}`)
         .filter((name) => name.endsWith(".ts"))
         .map((name) => `${dir}/${name}`),
@@ -40,9 +40,10 @@ describe("JSR", () => {
     expect(status).toBe(0);
   });
 
-  test("deno publish --dry-run passes, with no slow types", () => {
+  test("deno publish --dry-run passes, with no slow types and no warning", () => {
     const { status, output } = deno(["publish", "--dry-run", "--allow-dirty"]);
     expect(output).toContain("Dry run complete");
+    expect(output).not.toMatch(/warning/i);
     expect(status).toBe(0);
   });
 });

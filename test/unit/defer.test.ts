@@ -4,7 +4,8 @@
 // and fails nothing; bad input is refused at the call site.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../fixtures/api.ts";
-import { deferWith, globalContext, invocationContext, platformWaitUntil, processContext, workerdContext } from "../../src/defer.ts";
+import { loadContext } from "../../adapters/_workerd.ts";
+import { deferWith, globalContext, invocationContext, loadedContext, platformWaitUntil, processContext } from "../../src/defer.ts";
 import { settleWithin } from "../../src/time.ts";
 import { getRegistry } from "../../src/realm.ts";
 import type { SharedState } from "../../src/protocol.ts";
@@ -224,14 +225,19 @@ describe("AsyncLocalStorage on hosts whose entries never read process", () => {
     expect(invocationContext(globalContext, fresh())).toBeInstanceOf(AsyncLocalStorage);
   });
 
-  test("workerd: node:async_hooks by a dynamic import; no telling until it has loaded, then made once", async () => {
+  test("workerd: none until the workerd entry begins loading node:async_hooks; no telling while it loads, then made once", async () => {
     const state = fresh();
-    expect(invocationContext(workerdContext, state)).toBeUndefined();
+    expect(loadedContext(state)).toBeNull();
+    loadContext(state);
+    expect(invocationContext(loadedContext, state)).toBeUndefined();
     expect(state.context).toBeUndefined();
     await state.contextLoading;
-    const context = invocationContext(workerdContext, state);
+    const context = invocationContext(loadedContext, state);
     expect(typeof context?.run).toBe("function");
-    expect(invocationContext(workerdContext, state)).toBe(context);
+    expect(invocationContext(loadedContext, state)).toBe(context);
+    const loading = state.contextLoading;
+    loadContext(state);
+    expect(state.contextLoading).toBe(loading);
   });
 });
 
