@@ -19,7 +19,7 @@ import { signalHandler } from "./_signal.ts";
  * the closure made at each install, so a reinstall starts clean.
  */
 export function serverAdapter(host: ServerHost): Adapter {
-  // Before a forced end, piped output must drain, or the runtime drops what is still queued.
+  // Before a forced end, piped output must be flushed, or the runtime drops what is still queued.
   const end = async (code: number): Promise<void> => {
     await host.flush();
     host.exit(code);

@@ -19,7 +19,7 @@ export interface ServerHost {
   /** The status the program would end with if it ended now. */
   code(): number;
   setCode(code: number): void;
-  /** Ends the program now (the engine drains the output first where it must). */
+  /** Ends the program now (the engine flushes the output first where it must). */
   exit(code: number): void;
   kill(pid: number, signal: string): void;
   /** Waits, within a bound, until what was written to stdout and stderr has left. */

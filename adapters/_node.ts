@@ -56,7 +56,7 @@ const QUEUEING_HANDLES: readonly string[] = ["PipeWrap", "TTYWrap", "TCPWrap"];
  * Whether Node may have made stdout or stderr as a stream with a handle. It
  * makes them on first use, and making them costs milliseconds (4-27 ms
  * measured for two pipes): a program that never wrote to them has nothing to
- * drain, and the exit path must not make them to find that out. Their
+ * flush, and the exit path must not make them to find that out. Their
  * handles are among the active resources once they exist (a file is written
  * synchronously and has none). Node only: Deno and Bun always answer `[]`.
  */

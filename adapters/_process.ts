@@ -1,5 +1,5 @@
 // What the process runtimes (Node.js, Bun, and Deno's node:process) share:
-// finding a usable `process`, the status, stdout and stderr drained before a
+// finding a usable `process`, the status, stdout and stderr flushed before a
 // forced end, and keeping a listener last.
 import { assertRuntime, detect } from "../src/detect.ts";
 import type { Adapter } from "../src/protocol.ts";
@@ -67,7 +67,7 @@ export function keepLast(proc: ProcessLike, event: string, ours: (...args: never
   };
 }
 
-/** How long a forced end waits for stdout/stderr to drain into a pipe. */
+/** How long a forced end waits for stdout/stderr to flush into a pipe. */
 export const STDIO_FLUSH_LIMIT_MS = 2000;
 
 /**

@@ -80,7 +80,7 @@ export function signalHandler(registry: SharedRegistry, context: SignalContext, 
 
   /** Policy for a second request while the output flushes: the flush finishes (at most SECOND_SIGNAL_FLUSH_MS), then the end. */
   const onSecondDuringFlush = async (signal: string, pending: Promise<unknown>): Promise<void> => {
-    context.debug?.(`${signal} while the output drains: ending once it has (at most ${SECOND_SIGNAL_FLUSH_MS} ms)`);
+    context.debug?.(`${signal} while the output flushes: ending once it has (at most ${SECOND_SIGNAL_FLUSH_MS} ms)`);
     await within([pending], SECOND_SIGNAL_FLUSH_MS);
     terminate(signal);
   };

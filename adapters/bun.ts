@@ -1,6 +1,6 @@
 /**
  * The Bun adapter: Node's exit paths on Bun's `process`, with Bun's own
- * corrections (a rejection's real status, stdout and stderr drained from
+ * corrections (a rejection's real status, stdout and stderr flushed from
  * Bun's own sinks; SIGPWR and SIGSTKFLT, which Bun never hands to a
  * listener, are left to it). `atexit` resolves here under the `bun` export
  * condition.
@@ -38,7 +38,7 @@ export const register: Atexit<ServerExitReason>["register"] = (callback, options
 export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny as Atexit<ServerExitReason>["unregister"];
 
 /**
- * Runs the callbacks (awaited, within their limits), lets stdout and stderr drain, then ends the process with `code` (default: `process.exitCode`, else 0).
+ * Runs the callbacks (awaited, within their limits), flushes stdout and stderr, then ends the process with `code` (default: `process.exitCode`, else 0).
  * See {@linkcode Atexit.exit}.
  */
 export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);

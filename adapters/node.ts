@@ -39,7 +39,7 @@ export const register: Atexit<ServerExitReason>["register"] = (callback, options
 export const unregister: Atexit<ServerExitReason>["unregister"] = unregisterAny as Atexit<ServerExitReason>["unregister"];
 
 /**
- * Runs the callbacks (awaited, within their limits), lets stdout and stderr drain, then ends the process with `code` (default: `process.exitCode`, else 0).
+ * Runs the callbacks (awaited, within their limits), flushes stdout and stderr, then ends the process with `code` (default: `process.exitCode`, else 0).
  * See {@linkcode Atexit.exit}.
  */
 export const exit: Atexit["exit"] = (code) => exitWith(adapter, code);

@@ -71,7 +71,7 @@ const killChecks: Readonly<Record<keyof KillOptions, Check>> = {
 };
 
 /** The child's kind, told by what it has; undefined if it is none of them. */
-function kindOf(child: unknown): "node" | "bun" | "deno" | undefined {
+function childKind(child: unknown): "node" | "bun" | "deno" | undefined {
   if ((typeof child !== "object" && typeof child !== "function") || child === null) return undefined;
   const c = child as Record<string, unknown>;
   if (typeof c.kill !== "function") return undefined;
@@ -82,9 +82,9 @@ function kindOf(child: unknown): "node" | "bun" | "deno" | undefined {
 }
 
 /** What killOnExit reads of `child`, once, up front: its kind, its pid, and whether it has already ended. */
-function inspect(child: unknown): { kind: ReturnType<typeof kindOf>; pid: unknown; exited: boolean } {
+function inspect(child: unknown): { kind: ReturnType<typeof childKind>; pid: unknown; exited: boolean } {
   try {
-    const kind = kindOf(child);
+    const kind = childKind(child);
     if (!kind) return { kind, pid: undefined, exited: false };
     const c = child as NodeChild;
     return { kind, pid: c.pid, exited: kind !== "deno" && (c.exitCode !== null || c.signalCode !== null) };
@@ -95,7 +95,7 @@ function inspect(child: unknown): { kind: ReturnType<typeof kindOf>; pid: unknow
 }
 
 /** Sends `signal` to `pid` (a negative pid: its group); false if nothing was there to signal. */
-function send(pid: number, signal: string): boolean {
+function signalProcess(pid: number, signal: string): boolean {
   const { process, Deno } = globalThis as Globals;
   try {
     if (process) process.kill(pid, signal);
@@ -183,7 +183,7 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
   const force = async (deadline: AbortSignal): Promise<void> => {
     if (await waitGone(forceAfter, deadline)) return;
     // Nothing left to signal (ESRCH) is nothing left to wait for.
-    if (send(target(), "SIGKILL")) await waitGone(KILL_WAIT_MS, undefined);
+    if (signalProcess(target(), "SIGKILL")) await waitGone(KILL_WAIT_MS, undefined);
   };
 
   const stop = (event: ExitEvent): Promise<void> | undefined => {
@@ -192,7 +192,7 @@ export function killOnExit(child: ChildLike, options?: KillOptions): Registratio
     // `tree` for a child spawned without `detached`: there is no group to
     // signal, and signalling none would leave the child running.
     if (group && !exited && !groupAlive(pid as number)) group = false;
-    if (gone() || !send(target(), signal)) return undefined;
+    if (gone() || !signalProcess(target(), signal)) return undefined;
     // A path that cannot wait: the signal is sent, and that is all it can do.
     return event.awaited ? force(event.deadline) : undefined;
   };

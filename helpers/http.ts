@@ -70,7 +70,7 @@ const drainChecks: Readonly<Record<keyof DrainOptions, Check>> = {
   delay: duration,
 };
 
-function kindOf(server: unknown): "node" | "http2" | "deno" | "bun" | undefined {
+function serverKind(server: unknown): "node" | "http2" | "deno" | "bun" | undefined {
   if (typeof server !== "object" || server === null) return undefined;
   const s = server as Record<string, unknown>;
   try {
@@ -118,7 +118,7 @@ export function isDraining(server?: ServerLike): boolean {
  * ```
  */
 export function drain(server: ServerLike, options?: DrainOptions): Registration {
-  const kind = kindOf(server);
+  const kind = serverKind(server);
   if (!kind) throw new TypeError(`[atexit] drain() expects a server (node:http, node:http2, Deno.serve or Bun.serve), got ${describe(server)}`);
   const checked = checkOptions("drain", options, drainChecks) as DrainOptions;
   const delay = checked.delay ?? 0;

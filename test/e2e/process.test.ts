@@ -49,7 +49,7 @@ describe.each(ids)("%s", (id) => {
     expect(outcome.signal).toBe("SIGTERM");
   });
 
-  test("a second SIGTERM while the output drains lets the drain finish: 2 MiB arrive whole", async () => {
+  test("a second SIGTERM while the output flushes lets the flush finish: 2 MiB arrive whole", async () => {
     // Read nothing for a while, so the drain after the run is still under way
     // when the second signal (outside the duplicate window) comes.
     const child = spawn(command, [...args, fixture("big-output.mjs"), "signal"], { stdio: ["ignore", "pipe", "pipe"] });

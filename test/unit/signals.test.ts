@@ -131,7 +131,7 @@ describe("who owns the signal", () => {
   });
 });
 
-describe("a second signal while the output drains", () => {
+describe("a second signal while the output flushes", () => {
   test("the listeners stay installed after the run, and the drain finishes before the process ends", async () => {
     let drained: () => void = () => {};
     const { calls, onSignal, registry, release } = setup({
@@ -151,7 +151,7 @@ describe("a second signal while the output drains", () => {
     drained();
     await Promise.all([first, second]);
     expect(calls.slice(-3)).toEqual([
-      "debug SIGTERM while the output drains: ending once it has (at most 500 ms)",
+      "debug SIGTERM while the output flushes: ending once it has (at most 500 ms)",
       "drained",
       "kill 4242 SIGTERM", // once, though both signals' paths end here
     ]);
