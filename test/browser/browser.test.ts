@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { BROWSER_SAMPLE, samples } from "../readme-samples.ts";
+import { BROWSER_SAMPLE, samples } from "../docs/samples.ts";
 import { startServer, type BeaconServer } from "./server.ts";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -59,7 +59,7 @@ beforeAll(async () => {
     "/page.js": await bundle("./page.ts"),
     "/worker.js": await bundle("./worker.ts"),
     "/readme.html": html("/readme.js"),
-    "/readme.js": await bundle({ contents: samples.find((sample) => sample.heading === BROWSER_SAMPLE)!.code }),
+    "/readme.js": await bundle({ contents: samples.find((sample) => sample.key === BROWSER_SAMPLE)!.code }),
   });
 });
 afterAll(() => server?.close());

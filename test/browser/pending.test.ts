@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { PENDING_SAMPLE, samples } from "../readme-samples.ts";
+import { PENDING_SAMPLE, samples } from "../docs/samples.ts";
 import { startServer, type BeaconServer } from "./server.ts";
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
@@ -36,7 +36,7 @@ let serial = 0;
 beforeAll(async () => {
   const bundle = async (input: { entryPoints: string[] } | { stdin: { contents: string; loader: "ts"; resolveDir: string } }) =>
     (await build({ ...input, bundle: true, write: false, format: "esm", platform: "browser", target: "es2022", logLevel: "silent" })).outputFiles[0]!.text;
-  const sample = samples.find((candidate) => candidate.heading === PENDING_SAMPLE)!.code;
+  const sample = samples.find((candidate) => candidate.key === PENDING_SAMPLE)!.code;
   server = await startServer({
     "/readme-pending.html": '<!doctype html><meta charset="utf-8"><title>readme</title><script type="module" src="/readme-pending.js"></script>',
     "/readme-pending.js": await bundle({ stdin: { contents: sample, loader: "ts", resolveDir: here(".") } }),

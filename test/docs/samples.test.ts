@@ -1,16 +1,16 @@
-// Every code sample in README.md is run here as a real program, and what it
-// prints is checked. A new sample without an expectation fails the suite.
+// Every TypeScript sample in README.md and docs/ is run here as a real
+// program, and what it prints is checked. A new sample without an
+// expectation fails the suite. Also: README.md opens with the two commands a
+// newcomer types.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { transformSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
-import { bundle, EDGE_CONDITIONS, serveEdgeRuntime, serveWorkerd, WORKERD_CONDITIONS } from "./fixtures/request-hosts.ts";
-import { runProgram } from "./fixtures/run.mjs";
-import { BROWSER_SAMPLE, PENDING_SAMPLE, samples } from "./readme-samples.ts";
+import { bundle, EDGE_CONDITIONS, serveEdgeRuntime, serveWorkerd, WORKERD_CONDITIONS } from "../fixtures/request-hosts.ts";
+import { runProgram } from "../fixtures/run.mjs";
+import { BROWSER_SAMPLE, PENDING_SAMPLE, root, samples } from "./samples.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
 // Inside the package folder, so `import "atexit"` resolves to this package by name.
-const scratch = `${root}.tmp/readme`;
+const scratch = `${root}.tmp/docs`;
 
 const deno = `${root}node_modules/.bin/deno`;
 const bun = `${root}node_modules/.bin/bun`;
@@ -37,27 +37,52 @@ interface Expectation {
   served?: "workerd" | "edge-runtime";
 }
 
+const README = "README.md";
+const GUIDE = "docs/1.guide";
+const HELPERS = "docs/3.helpers";
+const RECIPES = "docs/4.recipes";
+
 const expected: Record<string, Expectation> = {
-  "Node.js (npm install atexit)": { stdout: ["working", "database closed (natural)", "logs flushed"], code: 0 },
-  "Deno (deno add jsr:@atexit/atexit, or npm:atexit)": {
+  [`${README}#Node.js (npm install atexit)`]: { stdout: ["working", "database closed (natural)", "logs flushed"], code: 0 },
+  [`${README}#Deno (deno add jsr:@atexit/atexit, or npm:atexit)`]: {
     stdout: ["flushed on deno (natural)"],
     code: 2,
     command: deno,
     args: denoArgs,
   },
-  "Bun (bun add atexit)": { stdout: ["flushed on bun (natural)"], code: 0, command: bun },
-  "register(callback, options?)": { stdout: ["true false", "this one runs"], code: 0 },
-  "unregister(callback)": { stdout: ["2 0"], code: 0 },
-  "exit(code?)": { stdout: ["saved"], code: 3 },
-  "runHandlers()": { stdout: ["flushed early", "0"], code: 0 },
-  "count() and clear()": { stdout: ["2", "0"], code: 0 },
-  "configure(options)": { stdout: ["2000 [ 'SIGUSR2' ]"], code: 0 },
-  "nodemon, tsx watch, node --watch": { stdout: ["closed before the restart"], code: 0 },
-  pm2: { stdout: ["stopped"], code: 0 },
-  vitest: { stdout: /Tests +2 passed \(2\)/, code: 0, vitest: true },
-  pino: { stdout: ['{"level":30,"msg":"working"}', '{"level":30,"reason":"natural","msg":"stopping"}'], code: 0 },
-  OpenTelemetry: { stdout: ["exported checkout"], code: 0 },
-  "With the zero-code preload": {
+  [`${README}#Bun (bun add atexit)`]: { stdout: ["flushed on bun (natural)"], code: 0, command: bun },
+  [`${GUIDE}/01.api.md#register(callback, options?)`]: { stdout: ["true false", "this one runs"], code: 0 },
+  [`${GUIDE}/01.api.md#unregister(callback)`]: { stdout: ["2 0"], code: 0 },
+  [`${GUIDE}/01.api.md#exit(code?)`]: { stdout: ["saved"], code: 3 },
+  [`${GUIDE}/01.api.md#runHandlers()`]: { stdout: ["flushed early", "0"], code: 0 },
+  [`${GUIDE}/01.api.md#count() and clear()`]: { stdout: ["2", "0"], code: 0 },
+  [`${GUIDE}/02.configure.md#configure(options)`]: { stdout: ["2000 [ 'SIGUSR2' ]"], code: 0 },
+  [`${GUIDE}/04.defer.md#defer(promise)`]: { stdout: ["flushed upload done"], code: 0 },
+  [`${GUIDE}/06.library-authors.md#For library authors`]: { stdout: ["flushed 2 events after 2 background sends"], code: 0 },
+  [`${HELPERS}/http.md#drain(server, options?)`]: { stdout: ["200"], code: null, signal: "SIGTERM" },
+  [`${HELPERS}/child.md#killOnExit(child, options?)`]: { stdout: ["worker ended by SIGTERM"], code: 0 },
+  [`${HELPERS}/request.md#withExit(handler)`]: { stdout: ["hello /docs", "audit sent", "flushed after /docs"], code: 0 },
+  [`${HELPERS}/request.md#Cloudflare Workers`]: { stdout: ["audit sent", "flushed after /"], code: null, served: "workerd" },
+  [`${HELPERS}/request.md#Vercel (edge and Node functions) and Netlify`]: {
+    stdout: ["audit sent", "flushed after /"],
+    code: null,
+    served: "edge-runtime",
+  },
+  [`${HELPERS}/request.md#Deno, Bun and Node servers (and Supabase)`]: {
+    stdout: ["hello", "flushed after request", "flushed after natural"],
+    code: 0,
+    command: deno,
+    args: ["run", "--allow-net=127.0.0.1"],
+  },
+  [`${RECIPES}/watchers.md#nodemon, tsx watch, node --watch`]: { stdout: ["closed before the restart"], code: 0 },
+  [`${RECIPES}/pm2.md#pm2`]: { stdout: ["stopped"], code: 0 },
+  [`${RECIPES}/vitest.md#vitest`]: { stdout: /Tests +2 passed \(2\)/, code: 0, vitest: true },
+  [`${RECIPES}/pino.md#pino`]: {
+    stdout: ['{"level":30,"msg":"working"}', '{"level":30,"reason":"natural","msg":"stopping"}'],
+    code: 0,
+  },
+  [`${RECIPES}/opentelemetry.md#OpenTelemetry`]: { stdout: ["exported checkout"], code: 0 },
+  [`${RECIPES}/opentelemetry.md#With the zero-code preload`]: {
     // The span, printed by the console exporter the preload is told to use.
     stdout: /name: 'checkout'/,
     code: 143,
@@ -70,21 +95,11 @@ const expected: Record<string, Expectation> = {
       OTEL_NODE_RESOURCE_DETECTORS: "none",
     },
   },
-  Sentry: { stdout: ["sent event"], code: null, signal: "SIGTERM" },
-  "Receiving sendOnExit's batches on a server": { stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"], code: 0 },
-  "killOnExit(child, options?)": { stdout: ["worker ended by SIGTERM"], code: 0 },
-  "drain(server, options?)": { stdout: ["200"], code: null, signal: "SIGTERM" },
-  "defer(promise)": { stdout: ["flushed upload done"], code: 0 },
-  "withExit(handler)": { stdout: ["hello /docs", "audit sent", "flushed after /docs"], code: 0 },
-  "Cloudflare Workers": { stdout: ["audit sent", "flushed after /"], code: null, served: "workerd" },
-  "Vercel (edge and Node functions) and Netlify": { stdout: ["audit sent", "flushed after /"], code: null, served: "edge-runtime" },
-  "Deno, Bun and Node servers (and Supabase)": {
-    stdout: ["hello", "flushed after request", "flushed after natural"],
+  [`${RECIPES}/sentry.md#Sentry`]: { stdout: ["sent event"], code: null, signal: "SIGTERM" },
+  [`${RECIPES}/beacon-server.md#Receiving sendOnExit's batches on a server`]: {
+    stdout: ["text/plain;charset=UTF-8 [ { event: 'left' } ]"],
     code: 0,
-    command: deno,
-    args: ["run", "--allow-net=127.0.0.1"],
   },
-  "For library authors": { stdout: ["flushed 2 events after 2 background sends"], code: 0 },
 };
 
 /** Serves a request-scoped sample, asks for "/" once, and returns what it printed once its phase is over. */
@@ -119,22 +134,23 @@ async function serveSample(code: string, served: "workerd" | "edge-runtime"): Pr
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-describe("README", () => {
-  test("opens with the two commands", () => {
+describe("README.md and docs/", () => {
+  test("README.md opens with the two commands", () => {
     const first = samples[0]!;
+    expect(first.file).toBe("README.md");
     expect(first.heading).toBe("atexit");
     expect(first.lang).toBe("sh");
     expect(first.code).toMatch(/^npm start\b.*\nnpm test\b/);
   });
 
   test("every TypeScript sample has an expectation here (the browser ones run in test/browser)", () => {
-    const headings = samples.filter((sample) => sample.lang === "ts").map((sample) => sample.heading);
-    expect(headings.sort()).toEqual([...Object.keys(expected), BROWSER_SAMPLE, PENDING_SAMPLE].sort());
+    const keys = samples.filter((sample) => sample.lang === "ts").map((sample) => sample.key);
+    expect(keys.sort()).toEqual([...Object.keys(expected), BROWSER_SAMPLE, PENDING_SAMPLE].sort());
   });
 
-  for (const sample of samples.filter((s) => s.lang === "ts" && s.heading !== BROWSER_SAMPLE && s.heading !== PENDING_SAMPLE)) {
-    const expectation = expected[sample.heading];
-    test.runIf(expectation)(`sample under "${sample.heading}" runs and prints what it says`, async () => {
+  for (const sample of samples.filter((s) => s.lang === "ts" && s.key !== BROWSER_SAMPLE && s.key !== PENDING_SAMPLE)) {
+    const expectation = expected[sample.key];
+    test.runIf(expectation)(`sample under "${sample.key}" runs and prints what it says`, async () => {
       const { command = process.execPath, args = [], vitest, served, env } = expectation!;
       if (served) {
         mkdirSync(scratch, { recursive: true });
@@ -149,7 +165,7 @@ describe("README", () => {
       // A vitest sample runs as a test file, in a folder with a config of its own.
       const dir = vitest ? `${scratch}/vitest` : scratch;
       mkdirSync(dir, { recursive: true });
-      const file = `${dir}/${sample.heading.replace(/\W+/g, "-")}${vitest ? ".test" : ""}.mjs`;
+      const file = `${dir}/${sample.key.replace(/\W+/g, "-")}${vitest ? ".test" : ""}.mjs`;
       writeFileSync(file, code);
       if (vitest) writeFileSync(`${dir}/vitest.config.mjs`, 'export default { test: { include: ["*.test.mjs"] } };\n');
       const outcome = vitest
