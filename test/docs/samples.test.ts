@@ -1,13 +1,15 @@
 // Every TypeScript sample in README.md and docs/ is run here as a real
 // program, and what it prints is checked. A new sample without an
 // expectation fails the suite. Also: README.md opens with the two commands a
-// newcomer types.
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+// newcomer types, headings are unique per file (they key the samples), and
+// every relative link leads to a file, and a heading, that exist.
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, normalize } from "node:path";
 import { transformSync } from "esbuild";
 import { afterAll, describe, expect, test } from "vitest";
 import { bundle, EDGE_CONDITIONS, serveEdgeRuntime, serveWorkerd, WORKERD_CONDITIONS } from "../fixtures/request-hosts.ts";
 import { runProgram } from "../fixtures/run.mjs";
-import { BROWSER_SAMPLE, PENDING_SAMPLE, root, samples } from "./samples.ts";
+import { BROWSER_SAMPLE, files, headings, parse, PENDING_SAMPLE, read, root, samples } from "./samples.ts";
 
 // Inside the package folder, so `import "atexit"` resolves to this package by name.
 const scratch = `${root}.tmp/docs`;
@@ -134,6 +136,19 @@ async function serveSample(code: string, served: "workerd" | "edge-runtime"): Pr
 
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
+/** The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens. */
+const anchorOf = (heading: string): string =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, "")
+    .replaceAll(" ", "-");
+
+/** The relative links of a Markdown file (those in code blocks are not links). */
+function linksOf(file: string): string[] {
+  const text = read(file).replace(/^```\w*\n[\s\S]*?^```$/gm, "");
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((match) => match[1]!).filter((target) => !/^[a-z]+:/.test(target));
+}
+
 describe("README.md and docs/", () => {
   test("README.md opens with the two commands", () => {
     const first = samples[0]!;
@@ -141,6 +156,33 @@ describe("README.md and docs/", () => {
     expect(first.heading).toBe("atexit");
     expect(first.lang).toBe("sh");
     expect(first.code).toMatch(/^npm start\b.*\nnpm test\b/);
+  });
+
+  test("headings are unique within each file (they name the samples)", () => {
+    for (const file of files) {
+      const texts = headings.filter((heading) => heading.file === file).map((heading) => heading.text);
+      expect(texts.filter((text, index) => texts.indexOf(text) !== index), file).toEqual([]);
+    }
+  });
+
+  test("every relative link leads to a file that exists, and to a heading there", () => {
+    const broken: string[] = [];
+    for (const file of files) {
+      for (const link of linksOf(file)) {
+        const [path = "", anchor] = link.split("#");
+        const target = path === "" ? file : normalize(join(dirname(file), path));
+        if (target.startsWith("..") || !existsSync(`${root}${target}`)) {
+          broken.push(`${file}: ${link} (no ${target})`);
+          continue;
+        }
+        if (anchor === undefined || !target.endsWith(".md")) continue;
+        const anchors = (files.includes(target) ? headings.filter((heading) => heading.file === target) : parse(target).headings).map(
+          (heading) => anchorOf(heading.text),
+        );
+        if (!anchors.includes(anchor)) broken.push(`${file}: ${link} (no such heading in ${target})`);
+      }
+    }
+    expect(broken).toEqual([]);
   });
 
   test("every TypeScript sample has an expectation here (the browser ones run in test/browser)", () => {
