@@ -7,7 +7,7 @@
 //   power failure) and SIGXCPU (the kernel's warning at the CPU-time soft
 //   limit, before SIGKILL at the hard one); SIGBREAK (Ctrl+Break) on Windows;
 // - one a program may want to handle the same way, opt-in (`extraSignals`,
-//   OPT_IN_SIGNALS in src/validate.ts): SIGQUIT, SIGUSR2 (nodemon's restart
+//   OPT_IN_SIGNALS in src/config.ts): SIGQUIT, SIGUSR2 (nodemon's restart
 //   signal), the timers' SIGALRM and SIGVTALRM, SIGXFSZ, SIGIO, SIGSTKFLT,
 //   and SIGABRT, SIGTRAP and SIGSYS, which a fault raises too (abort(), a
 //   breakpoint, a seccomp filter): then the callbacks run and the process

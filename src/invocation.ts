@@ -1,8 +1,8 @@
 // This module is browser compatible.
 //
 // An invocation's end as an exit phase: what every `atexit/request` entry's
-// `withExit` does, given its host (request.ts, request-edge.ts,
-// request-workerd.ts).
+// `withExit` (helpers/request.ts) does, given the runtime it detected and
+// where that runtime keeps the invocation's context (src/defer.ts).
 
 import { type ContextSource, holdForProgram, invocationContext, platformWaitUntil } from "./defer.ts";
 import type { Entry, Invocation, SharedRegistry, Trigger, WaitUntil } from "./protocol.ts";

@@ -1,7 +1,8 @@
 // This module is browser compatible.
 //
-// Every bounded wait atexit makes, in one place: the only module that
-// touches timers, so tests drive them all with fake timers.
+// The bounded waits the run and the helpers share: a turn, a sleep an
+// AbortSignal cuts short, a deadline over a set of promises. Every timer
+// atexit starts is the global setTimeout, so fake timers drive them all.
 
 /** setTimeout's delay is a signed 32-bit integer: anything longer fires at once. */
 export const MAX_TIMER_MS: number = 2 ** 31 - 1;

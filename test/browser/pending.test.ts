@@ -103,7 +103,7 @@ for (const spec of browsers) {
 
     // Firefox, closing a tab, ends the pagehide listener's script at a
     // function call; cut inside pending's callback before its beacon left,
-    // the payload is lost (README, "In the browser"): there a close may
+    // the payload is lost (docs/2.runtimes/browser.md): there a close may
     // deliver nothing, at most once in the 5, and never the older payload
     // nor a second copy.
     const closeLosses = spec.name === "firefox" ? 1 : 0;
@@ -172,7 +172,7 @@ for (const spec of browsers) {
       }
     });
 
-    test("the README's sample: the position set at load is sent once (at the hide, or by fetchLater at the close)", async () => {
+    test("the documented sample: the position set at load is sent once (at the hide, or by fetchLater at the close)", async () => {
       const page = await browser.newPage();
       await page.goto(`${server.origin}/readme-pending.html`);
       await page.waitForFunction(() => document.readyState === "complete");
@@ -201,7 +201,7 @@ for (const spec of browsers) {
     });
 
     // The page's renderer process killed (CDP's Page.crash; Chromium only):
-    // what the README's table says of a page killed.
+    // what docs/3.helpers/beacon.md says of a page killed.
     async function crash(page: Page): Promise<void> {
       const client = await page.createCDPSession();
       // It never answers: the page is gone.

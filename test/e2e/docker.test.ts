@@ -1,6 +1,6 @@
-// The README's advice for containers, tried as `docker stop` would: SIGTERM
+// The advice for containers (docs/4.recipes/docker.md), tried as `docker stop` would: SIGTERM
 // to PID 1 of a new PID namespace (unshare), with the app started each way
-// the README discusses. Started directly (exec form), with or without an
+// that page discusses. Started directly (exec form), with or without an
 // init (tini, what `docker run --init` adds), atexit runs the callbacks; under
 // `npm start` (or npx) npm hands SIGTERM to the `sh -c` it runs the script
 // with, which dies without passing it on: the app never hears it, and dies

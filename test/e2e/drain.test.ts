@@ -117,7 +117,7 @@ describe.each(cases)("%s, %s server", (id, api) => {
 
   // Deno (Deno.serve, and its node:http) and Bun.serve close each connection
   // as soon as its response is sent once the server stops, with no
-  // Connection: close: there a request queued behind it is reset (the README says so).
+  // Connection: close: there a request queued behind it is reset (docs/3.helpers/http.md says so).
   if (api === "node" && id !== "deno") test("a request queued on a keep-alive connection behind a response already under way is served, with Connection: close", async () => {
     const { child, port, ended, printed } = await serve(id, api, 4000, 0);
     // One socket: the second request waits in the agent for the first response, as a balancer's pooled connection does.

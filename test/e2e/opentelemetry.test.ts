@@ -1,7 +1,7 @@
 // OpenTelemetry's zero-code preload beside atexit, with the real packages: the
 // preload adds its own SIGTERM listener (which shuts its SDK down and does not
 // end the process), so atexit stands aside as it does for any application
-// listener, and the process keeps running. The README's wiring ends it through
+// listener, and the process keeps running. The wiring of docs/4.recipes/opentelemetry.md ends it through
 // atexit and flushes the preload's spans first. The spans go to a collector on
 // 127.0.0.1 (OTLP over HTTP, JSON), which counts them.
 import { spawn } from "node:child_process";
@@ -65,7 +65,7 @@ describe("OpenTelemetry's zero-code preload", () => {
     expect(lines).toEqual([]);
   });
 
-  test("with the README's wiring: the callbacks run, every span made is exported, and it ends with 143", async () => {
+  test("with the documented wiring: the callbacks run, every span made is exported, and it ends with 143", async () => {
     const { end, lines } = await run("wired");
     expect(end).toEqual({ code: 143, signal: null });
     const made = Number(lines.find((line) => line.startsWith("made "))?.slice(5));

@@ -1,7 +1,8 @@
 // A copy of atexit written from src/protocol.ts alone: what a future release
 // (or an older one, once this one is published) brings into a realm. It
 // knows the slot, the registry's thirteen operations and the shared data, and
-// nothing of this version's code. protocol-1-copy.test.ts puts it beside
+// nothing of this version's code. protocol-1-first.test.ts and
+// protocol-1-second.test.ts put it beside
 // this version, each making the slot in turn.
 import type { Adapter, Entry, Run, RunOptions, SharedRegistry, SharedState, Slot, Trigger } from "../../src/protocol.ts";
 import type { AtexitConfig, ExitCallback, RegisterOptions } from "../../src/types.ts";
