@@ -1,12 +1,14 @@
-// Model-based test of the Registry: random sequences of register / unregister /
-// dispose / abort / clear / run against a reference model made of plain arrays.
+// Model-based test of the Registry (src/registry.ts): random sequences of
+// register / unregister / dispose / abort / clear / run (src/run.ts's runs)
+// against a reference model made of plain arrays. The examples it stands
+// behind are registry.test.ts's.
 import fc from "fast-check";
-import { registrationOf } from "../../src/api.ts";
+import { registrationOf } from "../../../src/api.ts";
 import { describe, expect, test } from "vitest";
-import { runAwaited, runNow } from "../../src/run.ts";
-import type { Adapter, Trigger } from "../../src/protocol.ts";
-import { Registry } from "../../src/registry.ts";
-import type { ExitCallback, Registration } from "../../src/types.ts";
+import { runAwaited, runNow } from "../../../src/run.ts";
+import type { Adapter, Trigger } from "../../../src/protocol.ts";
+import { Registry } from "../../../src/registry.ts";
+import type { ExitCallback, Registration } from "../../../src/types.ts";
 
 const FUNCTIONS = 4; // a small pool, so the same function is often registered several times
 const SIGNALS = 3;

@@ -1,25 +1,18 @@
-// How failures are reported: the callback named (its `name` option, else its
-// function name), one line for a timeout, the callback's own error after the
-// line for a failure, the name passed to onError; and the debugging report
-// of async work a synchronous path cuts (an adapter with `debug`).
-import { printCut } from "../../adapters/_debug.ts";
+// How failures are reported (src/report.ts): the callback named (its `name`
+// option, else its function name, else "anonymous"), and the default onError,
+// printError: one line for atexit's own timeouts, else a line naming the
+// callback and the path, then the callback's own error. Reached through runs
+// (src/run.ts), which hand failures to onError; what a debugging adapter
+// reports of cut work is test/unit/adapters/_debug.test.ts's.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { runAwaited, runNow } from "../../src/run.ts";
-import type { Adapter, Trigger } from "../../src/protocol.ts";
-import { registrationOf } from "../../src/api.ts";
-import { defaultConfig } from "../../src/config.ts";
-import { Registry } from "../../src/registry.ts";
-import { printError } from "../../src/report.ts";
-import type { AtexitConfig, ExitCallback, ExitEvent } from "../../src/types.ts";
+import type { Trigger } from "../../../src/protocol.ts";
+import { printError } from "../../../src/report.ts";
+import { runAwaited, runNow } from "../../../src/run.ts";
+import type { ExitEvent } from "../../../src/types.ts";
+import { manual, setup, setupWithSpy } from "../fresh-registry.ts";
 
 const exitTrigger: Trigger = { reason: "exit", code: 0, runtime: "node", final: true };
 const signalTrigger: Trigger = { reason: "signal", code: 143, signal: "SIGTERM", runtime: "node", final: true };
-
-function setup(config: Partial<AtexitConfig> = {}, adapter: Adapter = { runtime: "node", install: () => {} }) {
-  const registry = new Registry();
-  registry.config = Object.freeze({ ...defaultConfig, ...config });
-  return { registry, add: (fn: ExitCallback, options = {}) => registry.add(fn, options, adapter) };
-}
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -65,6 +58,20 @@ describe("naming the callback", () => {
     expect(error.name).toBe("TimeoutError");
     expect(error.message).toBe('exit callback "stuck upload" did not finish within 10 ms');
   });
+
+  test("a function whose name is not a string (a static name() on a class) is reported as anonymous", () => {
+    const { registry, onError, add } = setupWithSpy();
+    const odd = Object.defineProperty(
+      () => {
+        throw new Error("x");
+      },
+      "name",
+      { value: 42 },
+    );
+    add(odd);
+    runNow(registry, manual);
+    expect(onError.mock.calls[0]?.[2]).toBe("anonymous");
+  });
 });
 
 describe("the default report (printError)", () => {
@@ -95,47 +102,34 @@ describe("the default report (printError)", () => {
     expect(printed.mock.calls).toEqual([['[atexit] exit callback "anonymous" failed:', "oops"]]);
   });
 
-  test("an onError that throws is itself reported, naming what it was reporting", () => {
+  test("the default onError prints to stderr with the [atexit] prefix", () => {
     const printed = vi.spyOn(console, "error").mockImplementation(() => {});
-    const broken = new Error("onError broke");
-    const { registry, add } = setup({
-      onError: () => {
-        throw broken;
-      },
+    const { registry, add } = setup();
+    expect(registry.config.onError).toBe(printError);
+    const boom = new Error("boom");
+    add(() => {
+      throw boom;
     });
-    add(function save() {
-      throw new Error("x");
-    });
-    runNow(registry, exitTrigger);
-    expect(printed.mock.calls).toEqual([['[atexit] onError failed while reporting exit callback "save":', broken]]);
+    runNow(registry, manual);
+    expect(printed).toHaveBeenCalledTimes(1);
+    expect(printed.mock.calls[0]?.[0]).toMatch(/^\[atexit\]/);
+    expect(printed.mock.calls[0]).toContain(boom);
   });
 });
 
-describe("debugging reports (an adapter that reports cut work, as the server adapters do with ATEXIT_DEBUG)", () => {
-  const events: ExitEvent[] = [];
-  const asyncCallback = async function upload(event: ExitEvent): Promise<void> {
-    events.push(event);
-  };
+describe("printError: only atexit's own timeouts are printed as one line", () => {
+  let printed: ReturnType<typeof vi.spyOn>;
+  const event = { reason: "exit", code: 0, runtime: "node", final: true, awaited: true } as ExitEvent;
 
-  test("a promise returned on a synchronous path is reported as cut work", () => {
-    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
-    const { registry, add } = setup({}, { runtime: "node", install: () => {}, reportCut: printCut });
-    add(asyncCallback);
-    add(() => "not a promise");
-    runNow(registry, exitTrigger);
-    expect(printed.mock.calls).toEqual([
-      ['[atexit] exit callback "upload" returned a promise on exit, which cannot wait: its async work is cut'],
-    ]);
-  });
-
-  test("quiet without debug, and quiet on awaited paths", async () => {
-    const printed = vi.spyOn(console, "error").mockImplementation(() => {});
-    const quiet = setup();
-    quiet.add(asyncCallback);
-    runNow(quiet.registry, exitTrigger);
-    const awaited = setup({}, { runtime: "node", install: () => {}, reportCut: printCut });
-    awaited.add(asyncCallback);
-    await runAwaited(awaited.registry, exitTrigger);
-    expect(printed).not.toHaveBeenCalled();
+  test.each([
+    ["another TimeoutError (a fetch's AbortSignal.timeout)", new DOMException("The operation timed out.", "TimeoutError")],
+    ["an ordinary Error whose message reads like atexit's", new Error('exit callback "x" did not finish within 5 ms')],
+    ["a TimeoutError-named object without a message", { name: "TimeoutError" }],
+    ["a TimeoutError-named object whose message is not a string", { name: "TimeoutError", message: 42 }],
+    ["null", null],
+  ])("%s is printed with the error itself", (_what, error) => {
+    printed = vi.spyOn(console, "error").mockImplementation(() => {});
+    printError(error, event, "upload");
+    expect(printed.mock.calls).toEqual([['[atexit] exit callback "upload" failed (on exit):', error]]);
   });
 });

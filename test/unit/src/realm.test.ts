@@ -6,9 +6,9 @@
 import { runInNewContext } from "node:vm";
 import { buildSync } from "esbuild";
 import { describe, expect, test } from "vitest";
-import { PROTOCOL, SLOT_KEY } from "../../src/protocol.ts";
-import { findRegistry, findSlot, getRegistry, sharedState, slot } from "../../src/realm.ts";
-import { Registry } from "../../src/registry.ts";
+import { PROTOCOL, SLOT_KEY } from "../../../src/protocol.ts";
+import { findRegistry, findSlot, getRegistry, sharedState, slot } from "../../../src/realm.ts";
+import { Registry } from "../../../src/registry.ts";
 
 describe("the realm's slot", () => {
   test("none exists until first use; the first use makes it, and every later use finds that one", () => {
@@ -51,7 +51,7 @@ describe("the realm's slot", () => {
 describe("another realm (a vm context, an iframe)", () => {
   // The module as a bundler would ship it, evaluated inside a new context.
   const source = buildSync({
-    entryPoints: [new URL("../../src/realm.ts", import.meta.url).pathname],
+    entryPoints: [new URL("../../../src/realm.ts", import.meta.url).pathname],
     bundle: true,
     format: "iife",
     globalName: "atexitRealm",

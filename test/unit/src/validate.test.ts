@@ -1,23 +1,20 @@
-// Bad input gets a clear error at the call site (DESIGN §1): the right class,
-// a message that names the function and what it got, and no side effect.
+// The checks at the call site (src/validate.ts): bad input to register,
+// unregister, exit and configure gets the right class (TypeError or
+// RangeError), a message that names the function and what it got, and no
+// side effect (docs/1.guide/01.api.md, "Bad input"); options are read once,
+// so the value checked is the value used, and hostile values (revoked
+// Proxies, throwing traps and getters) get the same [atexit] errors. The
+// property test of arbitrary input to every public function is
+// test/unit/api.property.test.ts.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { createApi } from "../fixtures/api.ts";
-import { getRegistry } from "../../src/realm.ts";
-import { defaultConfig } from "../../src/config.ts";
-import type { ExitCallback, RegisterOptions } from "../../src/types.ts";
-
-function fakeAdapter() {
-  return {
-    runtime: "unknown" as const,
-    install: vi.fn(),
-    uninstall: vi.fn(),
-    currentCode: vi.fn((): number | undefined => 0),
-    exitProcess: vi.fn(),
-  };
-}
+import { createApi } from "../../fixtures/api.ts";
+import { defaultConfig } from "../../../src/config.ts";
+import { getRegistry } from "../../../src/realm.ts";
+import type { ExitCallback, RegisterOptions } from "../../../src/types.ts";
+import { fakeAdapter } from "../fresh-registry.ts";
 
 function setup() {
-  const adapter = fakeAdapter();
+  const adapter = fakeAdapter(0);
   const api = createApi(() => adapter);
   return { adapter, api };
 }
@@ -44,7 +41,14 @@ const loose = <T>(value: unknown): T => value as T;
 
 const fn: ExitCallback = () => {};
 
+function revoked<T extends object>(target: T): T {
+  const { proxy, revoke } = Proxy.revocable(target, {});
+  revoke();
+  return proxy;
+}
+
 afterEach(() => {
+  vi.restoreAllMocks();
   getRegistry().clear();
   getRegistry().config = defaultConfig;
 });
@@ -134,7 +138,7 @@ describe("register()", () => {
     const { api } = setup();
     const error = thrown(() => api.register(fn, loose({ last: 1 })));
     expect(error).toBeInstanceOf(TypeError);
-    // DESIGN §1 names the type in TypeErrors ("got number"); the value is accepted too.
+    // TypeErrors name the type ("got number") ("got number"); the value is accepted too.
     expect((error as Error).message).toMatch(/^\[atexit\] register\(\) option "last" must be a boolean, got (number|1)$/);
   });
 
@@ -179,6 +183,60 @@ describe("register()", () => {
     expect(typeof off).toBe("function");
     expect(api.count()).toBe(1);
     expect(off()).toBe(true);
+  });
+});
+
+describe("register() option once", () => {
+  test.each([true, false])("once: %s is accepted", (once) => {
+    const { api } = setup();
+    api.register(fn, { once });
+    expect(api.count()).toBe(1);
+  });
+
+  test.each([
+    ["yes", "string"],
+    [1, "number"],
+    [null, "null"],
+  ])("once: %s → TypeError naming what it got", (once, got) => {
+    const { api } = setup();
+    expect(() => api.register(fn, loose({ once }))).toThrow(
+      new TypeError(`[atexit] register() option "once" must be a boolean, got ${got}`),
+    );
+    expect(api.count()).toBe(0);
+  });
+});
+
+describe("register() option signal", () => {
+  const signalLike = () => Object.assign(new EventTarget(), { aborted: false });
+
+  test.each([
+    ["an object with only aborted: false", { aborted: false }, "object"],
+    ["a bare EventTarget (no aborted flag)", new EventTarget(), "object"],
+    ["an EventTarget whose aborted is not a boolean", Object.assign(new EventTarget(), { aborted: "false" }), "object"],
+    ["a function with aborted and addEventListener", Object.assign(() => {}, { aborted: false, addEventListener: () => {} }), "function"],
+  ])("%s → TypeError", (_what, signal, got) => {
+    const { api } = setup();
+    expect(() => api.register(fn, loose({ signal }))).toThrow(
+      new TypeError(`[atexit] register() option "signal" must be an AbortSignal, got ${got}`),
+    );
+    expect(api.count()).toBe(0);
+  });
+
+  test("something shaped like a signal (another realm's, a polyfill) is accepted, and its abort event removes the registration", () => {
+    const { api } = setup();
+    const signal = signalLike();
+    const off = api.register(fn, loose({ signal }));
+    expect(api.count()).toBe(1);
+    signal.dispatchEvent(new Event("abort"));
+    expect(api.count()).toBe(0);
+    expect(off()).toBe(false);
+  });
+
+  test("one that says it is already aborted registers nothing", () => {
+    const { api } = setup();
+    const signal = Object.assign(new EventTarget(), { aborted: true });
+    api.register(fn, loose({ signal }));
+    expect(api.count()).toBe(0);
   });
 });
 
@@ -397,14 +455,6 @@ describe("configure()", () => {
     expectError(thrown(() => api.configure(loose({ [key]: value }))), TypeError, `[atexit] configure() option "${key}" ${message}`);
   });
 
-  test("shutdownMessage: undefined turns it back off; awaitCrash: undefined leaves it as it was", () => {
-    const { api } = setup();
-    api.configure({ shutdownMessage: "shutdown", awaitCrash: true });
-    const config = api.configure({ shutdownMessage: undefined, awaitCrash: undefined });
-    expect(config.shutdownMessage).toBeUndefined();
-    expect(config.awaitCrash).toBe(true);
-  });
-
   test("a rejected configure() changes nothing, even the valid keys beside the bad one", () => {
     const { api } = setup();
     const before = api.configure();
@@ -440,5 +490,85 @@ describe("configure()", () => {
     await api.runHandlers();
     expect(onError).toHaveBeenCalledTimes(1);
     expect((onError.mock.calls[0]![0] as Error).name).toBe("TimeoutError");
+  });
+});
+
+describe("hostile input: options are read once: the value checked is the value used", () => {
+  /** An object whose `key` answers `first`, then `later` on every further read. */
+  const shifty = (key: string, first: unknown, later: unknown) => {
+    let reads = 0;
+    return Object.defineProperty({}, key, { enumerable: true, get: () => (reads++ === 0 ? first : later) });
+  };
+
+  test("register: a timeout read as 30 and then as \"abc\" still cuts a never-settling callback at 30 ms", async () => {
+    const { api } = setup();
+    const onError = vi.fn();
+    api.configure({ onError });
+    api.register(() => new Promise(() => {}), loose(shifty("timeout", 30, "abc")));
+    const started = Date.now();
+    await api.runHandlers();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect((onError.mock.calls[0]?.[0] as Error).message).toMatch(/did not finish within 30 ms/);
+  });
+
+  test.each([
+    ["timeout", 10, -5],
+    ["totalTimeout", 10, "soon"],
+    ["onError", () => {}, 42],
+    ["duplicateSignalWindow", 10, -1],
+  ])("configure: %s read as %s, then as %s, stores the first", (key, first, later) => {
+    const { api } = setup();
+    const config = api.configure(loose(shifty(key, first, later)));
+    expect(config[key as keyof typeof config]).toBe(first);
+  });
+});
+
+describe("hostile input: revoked Proxies and throwing traps get [atexit] errors", () => {
+  const api = () => setup().api;
+
+  test.each([
+    ["register(fn, revoked)", () => api().register(() => {}, loose(revoked({})))],
+    ["configure(revoked)", () => api().configure(loose(revoked({})))],
+    ["exit(revoked)", () => void api().exit(loose(revoked({})))],
+    ["register(revoked array)", () => api().register(loose(revoked([])))],
+  ])("%s → a TypeError naming the function", (_, call) => {
+    expect(call).toThrow(TypeError);
+    expect(call).toThrow(/^\[atexit\] (register|configure|exit)\(\)/);
+  });
+
+  test("extraSignals: a revoked array Proxy, or one whose get trap throws → the array TypeError (found by the property test)", () => {
+    for (const value of [revoked([]), new Proxy(["SIGUSR2"], { get: () => { throw new Error("trap"); } })]) {
+      expect(() => api().configure({ extraSignals: loose(value) })).toThrow(
+        /^\[atexit\] configure\(\) option "extraSignals" must be an array of signal names, got /,
+      );
+    }
+  });
+
+  test("unregister(a revoked Proxy of a function) → 0, as for any function never registered", () => {
+    expect(api().unregister(revoked(() => {}))).toBe(0);
+  });
+
+  test("options whose ownKeys trap throws → \"could not read its options\"", () => {
+    const options = new Proxy({}, { ownKeys: () => { throw new Error("trap"); } });
+    expect(() => api().register(() => {}, loose(options))).toThrow('[atexit] register() could not read its options: trap');
+    expect(api().count()).toBe(0);
+  });
+
+  test("a getter that throws → \"could not read its options\", nothing changed", () => {
+    const before = api().configure();
+    const options = { get timeout(): number { throw new Error("getter"); } };
+    expect(() => api().configure(options)).toThrow('[atexit] configure() could not read its options: getter');
+    expect(api().configure()).toBe(before);
+  });
+
+  test("after any of these, a normal register and run still work", async () => {
+    const log: string[] = [];
+    const a = api();
+    for (const bad of [revoked({}), new Proxy({}, { ownKeys: () => { throw 1; } })]) {
+      expect(() => a.register(() => {}, loose(bad))).toThrow(/^\[atexit\]/);
+    }
+    a.register(() => void log.push("ran"));
+    await a.runHandlers();
+    expect(log).toEqual(["ran"]);
   });
 });

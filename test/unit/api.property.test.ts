@@ -1,10 +1,13 @@
 // Property test of the public API against hostile input: arbitrary values
 // (fast-check's `anything`, plus revoked Proxies, throwing getters and traps,
 // BigInts, cycles, edge numbers) for every argument and every option key of
-// every function, `atexit/beacon`, `defer` and `atexit/request` included. The contract: each call succeeds,
-// or throws a TypeError or RangeError whose message starts with
-// `[atexit] fn()`, naming the function; and afterwards a normal register and
-// run still work.
+// every function, `atexit/beacon`, `defer` and `atexit/request` included. The
+// contract: each call succeeds, or throws a TypeError or RangeError whose
+// message starts with `[atexit] fn()`, naming the function; and afterwards a
+// normal register and run still work. It stands beside the source tree, not
+// in it: the contract is the API's as a whole, checked across src/api.ts,
+// src/defer.ts and the helpers at once, where no one module's file could hold
+// it; the cases it found are examples in test/unit/src/validate.test.ts.
 import fc from "fast-check";
 import { afterEach, describe, expect, test } from "vitest";
 import { createApi } from "../fixtures/api.ts";

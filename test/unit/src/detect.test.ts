@@ -1,5 +1,12 @@
+// Which host the code runs on (src/detect.ts), from fake globals: the order
+// the checks go in, since hosts imitate one another (Deno and Bun define
+// process.versions.node, workerd adds a process that says Node, jsdom under
+// Node defines document); whether there is a page to listen to; and the
+// error an entry made for another runtime throws. The real hosts are
+// detected in test/e2e and test/browser, and by the DOM environments in
+// test/dom.
 import { describe, expect, test } from "vitest";
-import { assertRuntime, detect } from "../../src/detect.ts";
+import { assertRuntime, detect, hasPage } from "../../../src/detect.ts";
 
 const deno = { Deno: { version: { deno: "2.9.0" } } };
 const bun = { Bun: { version: "1.4.0" } };
@@ -58,6 +65,44 @@ describe("detect", () => {
   test("defaults to the real globals: node under vitest", () => {
     expect(detect()).toBe("node");
   });
+
+  test("workerd before Node: its Node compatibility adds a process that says Node", () => {
+    expect(detect({ navigator: { userAgent: "Cloudflare-Workers" }, process: { versions: { node: "22.23.4" } } })).toBe("workerd");
+  });
+
+  test("Vercel's edge runtime names itself; Supabase's EdgeRuntime object does not make an edge host", () => {
+    expect(detect({ EdgeRuntime: "edge-runtime" })).toBe("edge-light");
+    expect(detect({ EdgeRuntime: { waitUntil() {} }, Deno: { version: {} } })).toBe("deno");
+  });
+
+  test("a navigator that throws names nothing; otherwise it is detect's answer", () => {
+    const hostile = Object.defineProperty({}, "userAgent", {
+      get() {
+        throw new Error("no");
+      },
+    });
+    expect(detect({ navigator: hostile, process: { versions: { node: "20.0.0" } } })).toBe("node");
+    expect(detect({ navigator: { userAgent: "Mozilla/5.0" }, document: {} })).toBe("browser");
+    expect(detect({})).toBe("unknown");
+  });
+});
+
+const listen = () => {};
+
+describe("hasPage", () => {
+  test("a document and a window with addEventListener: a page, whatever else the host has", () => {
+    expect(hasPage({ document: { addEventListener: listen }, addEventListener: listen })).toBe(true);
+    // happy-dom or jsdom under Node, an Electron renderer.
+    const nodeToo = { process: { versions: { node: "20.20.2" } } };
+    expect(hasPage({ ...nodeToo, document: { addEventListener: listen }, addEventListener: listen })).toBe(true);
+  });
+
+  test("no page: a worker, a server, a server-side rendering stub of document", () => {
+    expect(hasPage({ addEventListener: listen })).toBe(false); // a worker, or Deno
+    expect(hasPage({})).toBe(false);
+    expect(hasPage({ document: {}, addEventListener: listen })).toBe(false);
+    expect(hasPage({ document: { addEventListener: listen } })).toBe(false);
+  });
 });
 
 describe("assertRuntime", () => {
@@ -107,27 +152,5 @@ describe("assertRuntime", () => {
   test("defaults to the detected host (node under vitest)", () => {
     expect(() => assertRuntime("node", "atexit/adapters/node")).not.toThrow();
     expect(() => assertRuntime("deno", "atexit/adapters/deno")).toThrow(/is for Deno, but this program runs on Node\.js/);
-  });
-});
-
-describe("detect", () => {
-  test("workerd before Node: its Node compatibility adds a process that says Node", () => {
-    expect(detect({ navigator: { userAgent: "Cloudflare-Workers" }, process: { versions: { node: "22.23.4" } } })).toBe("workerd");
-  });
-
-  test("Vercel's edge runtime names itself; Supabase's EdgeRuntime object does not make an edge host", () => {
-    expect(detect({ EdgeRuntime: "edge-runtime" })).toBe("edge-light");
-    expect(detect({ EdgeRuntime: { waitUntil() {} }, Deno: { version: {} } })).toBe("deno");
-  });
-
-  test("a navigator that throws names nothing; otherwise it is detect's answer", () => {
-    const hostile = Object.defineProperty({}, "userAgent", {
-      get() {
-        throw new Error("no");
-      },
-    });
-    expect(detect({ navigator: hostile, process: { versions: { node: "20.0.0" } } })).toBe("node");
-    expect(detect({ navigator: { userAgent: "Mozilla/5.0" }, document: {} })).toBe("browser");
-    expect(detect({})).toBe("unknown");
   });
 });

@@ -1,0 +1,73 @@
+// The settings table (src/config.ts): the defaults a fresh realm starts with,
+// which settings `configure({ key: undefined })` turns back off (the others
+// it leaves alone), and which settings reinstall the adapter's listeners when
+// they change. Read through configure() (src/api.ts), the one function that
+// applies the table; how each value is checked is test/unit/src/validate.test.ts's.
+import { afterEach, describe, expect, test } from "vitest";
+import { createApi } from "../../fixtures/api.ts";
+import { configure } from "../../../src/api.ts";
+import { defaultConfig } from "../../../src/config.ts";
+import { getRegistry } from "../../../src/realm.ts";
+import { printError } from "../../../src/report.ts";
+import { fakeAdapter } from "../fresh-registry.ts";
+
+afterEach(() => {
+  getRegistry().clear();
+  getRegistry().config = defaultConfig;
+});
+
+describe("the defaults", () => {
+  test("the defaults are the documented ones, frozen", () => {
+    expect(configure()).toEqual({
+      timeout: 5000,
+      totalTimeout: 9000,
+      onError: printError,
+      errorExitCode: undefined,
+      duplicateSignalWindow: 100,
+      extraSignals: [],
+      awaitCrash: false,
+      shutdownMessage: undefined,
+    });
+    expect(Object.isFrozen(defaultConfig)).toBe(true);
+    expect(Object.isFrozen(defaultConfig.extraSignals)).toBe(true);
+  });
+});
+
+describe("configure({ key: undefined })", () => {
+  test("configure({ timeout: undefined }) leaves the timeout unchanged; errorExitCode: undefined resets it", () => {
+    const api = createApi(() => fakeAdapter());
+    api.configure({ timeout: 100, totalTimeout: 200, errorExitCode: 3 });
+    const config = api.configure({ timeout: undefined, totalTimeout: undefined, onError: undefined, errorExitCode: undefined });
+    expect(config.timeout).toBe(100);
+    expect(config.totalTimeout).toBe(200);
+    expect(config.onError).toBe(printError);
+    expect(config.errorExitCode).toBeUndefined();
+    expect("errorExitCode" in config).toBe(true);
+  });
+
+  test("shutdownMessage: undefined turns it back off; awaitCrash: undefined leaves it as it was", () => {
+    const api = createApi(() => fakeAdapter());
+    api.configure({ shutdownMessage: "shutdown", awaitCrash: true });
+    const config = api.configure({ shutdownMessage: undefined, awaitCrash: undefined });
+    expect(config.shutdownMessage).toBeUndefined();
+    expect(config.awaitCrash).toBe(true);
+  });
+});
+
+describe("the settings the listeners depend on", () => {
+  test("configure() of a key that decides the listeners installs them again; other keys do not", () => {
+    const adapter = fakeAdapter();
+    const api = createApi(() => adapter);
+    api.register(() => {});
+    expect(adapter.install).toHaveBeenCalledTimes(1);
+    api.configure({ timeout: 10, duplicateSignalWindow: 50 });
+    expect(adapter.install).toHaveBeenCalledTimes(1);
+    for (const change of [{ extraSignals: ["SIGUSR2"] }, { awaitCrash: true }, { shutdownMessage: "shutdown" }] as const) {
+      api.configure(change);
+    }
+    expect(adapter.uninstall).toHaveBeenCalledTimes(3);
+    expect(adapter.install).toHaveBeenCalledTimes(4);
+    api.configure({ awaitCrash: true }); // no change
+    expect(adapter.install).toHaveBeenCalledTimes(4);
+  });
+});
