@@ -1,16 +1,40 @@
-// The signal path shared by the server adapters (adapters/_signal.ts), against
-// a fake host: who owns a signal, duplicate deliveries within
-// duplicateSignalWindow, a real second request, and how the process is ended
-// (re-raise, or 128+n as PID 1 and on Windows).
-import { requestExit } from "../../src/run.ts";
+// The signal path shared by the server adapters (adapters/_signal.ts),
+// against a fake runtime: who owns a signal, duplicate deliveries within
+// duplicateSignalWindow, a real second request, how the process is ended
+// (re-raise, or 128+n as PID 1 and on Windows), the event callbacks get, a
+// host with debugging off, and how many listeners signal-exit has (an
+// application's own). The real runtimes get real signals in
+// test/e2e/app-signals.test.ts and each runtime's suite in test/e2e.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { signalHandler, type SignalContext } from "../../adapters/_signal.ts";
-import { fakeSignalContext } from "./fake-signal-host.ts";
-import { defaultConfig } from "../../src/config.ts";
-import { Registry } from "../../src/registry.ts";
-import type { AtexitConfig } from "../../src/types.ts";
+import { signalExitListeners, signalHandler, type SignalContext } from "../../../adapters/_signal.ts";
+import type { ProcessLike } from "../../../adapters/types/process.ts";
+import { defaultConfig } from "../../../src/config.ts";
+import { Registry } from "../../../src/registry.ts";
+import { requestExit } from "../../../src/run.ts";
+import type { AtexitConfig, ExitEvent } from "../../../src/types.ts";
+
+/** The runtime signalHandler drives: every call it gets is recorded in `calls`, as one line, in order. */
+function fakeSignalContext(calls: string[], overrides: Partial<SignalContext> = {}): SignalContext {
+  return {
+    pid: 4242,
+    windows: false,
+    appOwns: () => false,
+    kill: (pid, signal) => void calls.push(`kill ${pid} ${signal}`),
+    exit: (code) => void calls.push(`exit ${code}`),
+    flush: async () => void calls.push("flush"),
+    exitProcess: async (code) => void calls.push(`end ${code}`),
+    onRun: () => void calls.push("onRun"),
+    ...overrides,
+  };
+}
 
 let clock = 1_000_000;
+
+/**
+ * A host with debug reports on Node, on the clock above: `calls` holds what
+ * the host was asked and what the callback did, in order. The callback runs
+ * until `release()`.
+ */
 function setup(host: Partial<SignalContext> = {}, config: Partial<AtexitConfig> = {}) {
   vi.spyOn(Date, "now").mockImplementation(() => clock);
   const registry = new Registry();
@@ -29,6 +53,30 @@ function setup(host: Partial<SignalContext> = {}, config: Partial<AtexitConfig> 
     { runtime: "node", install: () => {}, uninstall: () => {} },
   );
   return { registry, calls, onSignal: signalHandler(registry, fake, "node"), release: () => release() };
+}
+
+/**
+ * A host with debugging off (no debug method) on Deno, on the real clock:
+ * `calls` holds only what the host was asked, and `events` what the callback
+ * was given.
+ */
+function quietSetup(host: Partial<SignalContext> = {}) {
+  const registry = new Registry();
+  registry.config = defaultConfig;
+  const calls: string[] = [];
+  const fake = fakeSignalContext(calls, host);
+  const events: ExitEvent[] = [];
+  let release: () => void = () => {};
+  const slow = new Promise<void>((resolve) => (release = resolve));
+  registry.add(
+    async (event) => {
+      events.push(event);
+      await slow;
+    },
+    {},
+    { runtime: "deno" },
+  );
+  return { registry, calls, events, onSignal: signalHandler(registry, fake, "deno"), release: () => release() };
 }
 
 const tick = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
@@ -225,5 +273,91 @@ describe("ending the process", () => {
     release();
     await run;
     expect(calls.slice(-1)).toEqual(["end 7"]);
+  });
+});
+
+describe("the event", () => {
+  test("callbacks get reason signal, the signal, its 128+n status, the runtime, final and awaited", async () => {
+    const { events, onSignal, release } = quietSetup();
+    const run = onSignal("SIGTERM");
+    release();
+    await run;
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ reason: "signal", signal: "SIGTERM", code: 143, runtime: "deno", final: true, awaited: true });
+  });
+});
+
+describe("a host with debugging off (no debug method)", () => {
+  test("a signal the application owns is left to it, silently", async () => {
+    const { calls, registry, onSignal } = quietSetup({ appOwns: () => true });
+    await expect(onSignal("SIGINT")).resolves.toBeUndefined();
+    expect(calls).toEqual([]);
+    expect((registry.current !== undefined)).toBe(false);
+  });
+
+  test("a duplicate delivery is ignored, and a second request ends at once", async () => {
+    let clock = 1_000_000;
+    vi.spyOn(Date, "now").mockImplementation(() => clock);
+    const { calls, onSignal } = quietSetup();
+    void onSignal("SIGINT");
+    await tick();
+    clock += 1;
+    await expect(onSignal("SIGINT")).resolves.toBeUndefined();
+    expect(calls).toEqual(["onRun"]);
+    clock += 1000;
+    await onSignal("SIGINT");
+    expect(calls).toEqual(["onRun", "kill 4242 SIGINT"]);
+  });
+});
+
+describe("a synchronous ownership answer is acted on at once", () => {
+  // The application's own listener may end the process synchronously right
+  // after atexit's, so nothing may wait for a microtask before acting.
+  test("an application that owns the signal is told so before the listener returns", () => {
+    const debug = vi.fn();
+    const { onSignal } = quietSetup({ appOwns: () => true, debug });
+    void onSignal("SIGTERM");
+    expect(debug).toHaveBeenCalledWith(
+      "SIGTERM: the application listens to it, so it owns it; the callbacks run at the exit it chooses",
+    );
+  });
+
+  test("otherwise the adapter is told the run has begun before the listener returns", () => {
+    const { calls, onSignal } = quietSetup();
+    void onSignal("SIGTERM");
+    expect(calls).toEqual(["onRun"]);
+  });
+});
+
+describe("signalExitListeners: the listeners signal-exit (v3 or v4) has on a signal", () => {
+  const v4Key = Symbol.for("signal-exit emitter");
+  const globals = globalThis as Record<symbol, unknown>;
+  const proc = (v3?: unknown): ProcessLike => ({ ...(v3 !== undefined && { __signal_exit_emitter__: v3 }) }) as unknown as ProcessLike;
+
+  afterEach(() => void delete globals[v4Key]);
+
+  test("none when signal-exit is not loaded", () => {
+    expect(signalExitListeners(proc())).toBe(0);
+  });
+
+  test("v4 publishes its count on globalThis", () => {
+    globals[v4Key] = { count: 2 };
+    expect(signalExitListeners(proc())).toBe(2);
+  });
+
+  test("v3 publishes it on process", () => {
+    expect(signalExitListeners(proc({ count: 3 }))).toBe(3);
+  });
+
+  test("both at once (two CLIs with different versions) add up", () => {
+    globals[v4Key] = { count: 2 };
+    expect(signalExitListeners(proc({ count: 3 }))).toBe(5);
+  });
+
+  test("an emitter without a numeric count counts for nothing", () => {
+    globals[v4Key] = { count: "2" };
+    expect(signalExitListeners(proc({}))).toBe(0);
+    globals[v4Key] = undefined;
+    expect(signalExitListeners(proc({ count: null }))).toBe(0);
   });
 });

@@ -2,9 +2,9 @@
 // listen that returns its own removal, and `listening` makes the install and
 // uninstall pair that every registry (of whichever copy) calls.
 import { expect, test, vi } from "vitest";
-import { listening } from "../../adapters/_listening.ts";
-import type { SharedRegistry } from "../../src/protocol.ts";
-import { Registry } from "../../src/registry.ts";
+import { listening } from "../../../adapters/_listening.ts";
+import type { SharedRegistry } from "../../../src/protocol.ts";
+import { Registry } from "../../../src/registry.ts";
 
 test("install hands the registry to listen; uninstall removes what it added, once", () => {
   const registry = new Registry();

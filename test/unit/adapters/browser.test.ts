@@ -1,13 +1,16 @@
-// The browser entry when the browser ends the script of an exit listener.
-// Firefox, closing a tab, ends the script of the `pagehide` listener at a
-// function call: no `catch` and no `finally` runs, and the event's other
-// listeners and then `visibilitychange` are dispatched as usual (measured with
-// bench/firefox-close.mjs). Node's `vm` timeout ends a script the same way
-// (V8 runs no `catch` or `finally` either), so the built entry runs here in a
-// context of its own, with a page made of plain listeners, and a callback
-// that spins is ended there, as Firefox would end it. A callback that was cut
-// is not called again: in Firefox the cut mostly falls inside sendBeacon once
-// the beacon has left, so calling it again would mostly send it twice.
+// The browser entry (adapters/browser.ts, bundled) when the browser ends the
+// script of an exit listener. Firefox, closing a tab, ends the script of the
+// `pagehide` listener at a function call: no `catch` and no `finally` runs, and
+// the event's other listeners and then `visibilitychange` are dispatched as
+// usual (measured with bench/firefox-close.mjs). Node's `vm` timeout ends a
+// script the same way (V8 runs no `catch` or `finally` either), so the built
+// entry runs here in a context of its own, with a page made of plain listeners,
+// and a callback that spins is ended there, as Firefox would end it. A callback
+// that was cut is not called again: in Firefox the cut mostly falls inside
+// sendBeacon once the beacon has left, so calling it again would mostly send it
+// twice. The same states, made from inside a callback, are in
+// test/unit/src/run.test.ts; real browsers run the entry in
+// test/browser/browser.test.ts.
 import { runInContext, createContext, type Context } from "node:vm";
 import { build } from "esbuild";
 import { beforeAll, describe, expect, test } from "vitest";
@@ -15,7 +18,7 @@ import { beforeAll, describe, expect, test } from "vitest";
 let entry = "";
 beforeAll(async () => {
   const result = await build({
-    entryPoints: [new URL("../../adapters/browser.ts", import.meta.url).pathname],
+    entryPoints: [new URL("../../../adapters/browser.ts", import.meta.url).pathname],
     bundle: true,
     write: false,
     format: "iife",

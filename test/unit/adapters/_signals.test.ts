@@ -2,8 +2,8 @@
 // 128+n status for each (adapters/_signals.ts), used where re-raising a
 // signal cannot kill (Windows, PID 1).
 import { describe, expect, test } from "vitest";
-import { denoSignals, exitSignals, SIGNAL_NUMBERS, signalStatus } from "../../adapters/_signals.ts";
-import { OPT_IN_SIGNALS } from "../../src/config.ts";
+import { denoSignals, exitSignals, SIGNAL_NUMBERS, signalStatus } from "../../../adapters/_signals.ts";
+import { OPT_IN_SIGNALS } from "../../../src/config.ts";
 
 describe("exitSignals", () => {
   test("Linux: the requests to stop, SIGINT, SIGTERM, SIGHUP, SIGPWR and SIGXCPU", () => {

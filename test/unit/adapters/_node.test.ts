@@ -1,10 +1,11 @@
 // Node's host (adapters/_node.ts) against a fake process: the end drains
 // stdout and stderr only where Node may have made them, since making them
-// just to look costs milliseconds on the exit path.
+// just to look costs milliseconds on the exit path; and the signals it
+// listens to. Node runs every exit path for real in test/e2e/node.test.ts.
 import { describe, expect, test } from "vitest";
-import { bunAdapter } from "../../adapters/_bun.ts";
-import { nodeAdapter } from "../../adapters/_node.ts";
-import type { ProcessLike } from "../../adapters/types/process.ts";
+import { nodeAdapter } from "../../../adapters/_node.ts";
+import type { ProcessLike } from "../../../adapters/types/process.ts";
+import { listened } from "./fake-process.ts";
 
 function fakeProcess(resources: string[] | undefined) {
   const calls: string[] = [];
@@ -51,28 +52,7 @@ describe("the end's drain of stdout and stderr", () => {
 });
 
 describe("the signals listened to", () => {
-  /** The events a fake Linux process was given listeners for, by `adapter`'s install. */
-  function listened(adapter: typeof nodeAdapter): string[] {
-    const events: string[] = [];
-    const proc = {
-      pid: 1234,
-      platform: "linux",
-      on: (event: string) => (events.push(event), proc),
-      off: () => proc,
-      listenerCount: () => 0,
-      kill: () => true,
-      exit: () => undefined,
-    } as unknown as ProcessLike;
-    const installed = adapter(proc);
-    installed.install?.({ config: { extraSignals: ["SIGSTKFLT", "SIGQUIT"] } } as never);
-    return events.filter((event) => event.startsWith("SIG"));
-  }
-
   test("Node: the requests to stop and the extras", () => {
     expect(listened(nodeAdapter)).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU", "SIGSTKFLT", "SIGQUIT"]);
-  });
-
-  test("Bun: the same but SIGPWR and SIGSTKFLT, which Bun never hands to a listener", () => {
-    expect(listened(bunAdapter)).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGXCPU", "SIGQUIT"]);
   });
 });
