@@ -1,11 +1,12 @@
-// pending(url) against a stand-in fetchLater (the real one is tested in
-// Chromium, test/browser/pending.test.ts): each set re-queues and aborts the
-// one before; a refusal (over the quota) falls back to the hide path, and
-// says so; flush sends at once, once; cancel drops it; bad input is refused.
+// pending(url) (helpers/_pending.ts, which atexit/beacon exports) against a
+// stand-in fetchLater (the real one is tested in Chromium,
+// test/browser/pending.test.ts): each set re-queues and aborts the one before;
+// a refusal (over the quota) falls back to the hide path, and says so; flush
+// sends at once, once; cancel drops it; bad input is refused.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { pending } from "../../helpers/beacon.ts";
-import { count, clear } from "../../src/api.ts";
-import { runHandlersWith } from "../../src/api.ts";
+import { pending } from "../../../helpers/_pending.ts";
+import { count, clear } from "../../../src/api.ts";
+import { runHandlersWith } from "../../../src/api.ts";
 
 interface Queued {
   url: string;

@@ -1,19 +1,21 @@
-// withExit(handler): each invocation ends with an exit phase after its
-// response: its deferred work settles, then the callbacks run LIFO (`last`
-// ones after), awaited, and stay registered; inside the runtime's waitUntil
-// where the handler was given one. Node 20 has AsyncLocalStorage, so defer()
-// is attributed to its own invocation; the "without AsyncLocalStorage" block
-// takes it away, as on edge-runtime.
+// withExit(handler) (helpers/request.ts, on src/invocation.ts's phases): each
+// invocation ends with an exit phase after its response: its deferred work
+// settles, then the callbacks run LIFO (`last` ones after), awaited, and stay
+// registered; inside the runtime's waitUntil where the handler was given one.
+// Node 20 has AsyncLocalStorage, so defer() is attributed to its own
+// invocation; the "without AsyncLocalStorage" block takes it away, as on
+// edge-runtime. The runtimes and platforms run it end to end in
+// test/e2e/request.test.ts.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { createApi } from "../fixtures/api.ts";
-import { deferWith, processContext } from "../../src/defer.ts";
+import { createApi } from "../../fixtures/api.ts";
+import { deferWith, processContext } from "../../../src/defer.ts";
 
 const defer = (promise: PromiseLike<unknown>): void => deferWith({ context: processContext }, promise);
-import { getRegistry } from "../../src/realm.ts";
-import { sharedState } from "../../src/realm.ts";
-import { defaultConfig } from "../../src/config.ts";
-import { withExit } from "../../helpers/request.ts";
-import type { ExitEvent } from "../../src/types.ts";
+import { getRegistry } from "../../../src/realm.ts";
+import { sharedState } from "../../../src/realm.ts";
+import { defaultConfig } from "../../../src/config.ts";
+import { withExit } from "../../../helpers/request.ts";
+import type { ExitEvent } from "../../../src/types.ts";
 
 const api = createApi(() => ({ runtime: "unknown" }));
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

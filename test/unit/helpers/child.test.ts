@@ -1,13 +1,13 @@
-// atexit/child against fake children of each runtime's shape and a recording
-// process.kill: which signals go where on each kind of exit path, the waits,
-// the self-removal, and the errors for bad input. The real runtimes, with
-// real children, are in test/e2e/child.test.ts.
-import { runNow } from "../../src/run.ts";
+// atexit/child (helpers/child.ts) against fake children of each runtime's shape
+// and a recording process.kill: which signals go where on each kind of exit
+// path, the waits, the self-removal, and the errors for bad input. The real
+// runtimes, with real children, are in test/e2e/child.test.ts.
+import { runNow } from "../../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { clear, configure, count, register, runHandlers } from "../../adapters/auto.ts";
-import { type ChildLike, killOnExit } from "../../helpers/child.ts";
-import { getRegistry } from "../../src/realm.ts";
-import { withExit } from "../../helpers/request.ts";
+import { clear, configure, count, register, runHandlers } from "../../../adapters/auto.ts";
+import { type ChildLike, killOnExit } from "../../../helpers/child.ts";
+import { getRegistry } from "../../../src/realm.ts";
+import { withExit } from "../../../helpers/request.ts";
 
 type Sent = [pid: number, signal: string | number | undefined];
 

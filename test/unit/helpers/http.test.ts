@@ -1,14 +1,14 @@
-// atexit/http against fake servers of each runtime's shape: what a drain
-// calls, in which order, when, and the errors for bad input. The real
-// servers (node:http, Express, Fastify, Deno.serve, Bun.serve) with real
+// atexit/http (helpers/http.ts) against fake servers of each runtime's shape:
+// what a drain calls, in which order, when, and the errors for bad input. The
+// real servers (node:http, Express, Fastify, Deno.serve, Bun.serve) with real
 // sockets are in test/e2e/drain.test.ts.
-import { runNow } from "../../src/run.ts";
+import { runNow } from "../../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { clear, configure, count, register, runHandlers } from "../../adapters/auto.ts";
-import { getRegistry } from "../../src/realm.ts";
-import { drain, isDraining, type ServerLike } from "../../helpers/http.ts";
-import { sharedState } from "../../src/realm.ts";
-import { withExit } from "../../helpers/request.ts";
+import { clear, configure, count, register, runHandlers } from "../../../adapters/auto.ts";
+import { getRegistry } from "../../../src/realm.ts";
+import { drain, isDraining, type ServerLike } from "../../../helpers/http.ts";
+import { sharedState } from "../../../src/realm.ts";
+import { withExit } from "../../../helpers/request.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,11 +1,15 @@
-// atexit/beacon (src/beacon.ts) against fakes: how data is cut into bodies,
-// the server path (fetch within one deadline) and the browser path (beacons
-// first, then keepalive fetches within the page's 64 KiB budget, the rest
-// retried while the page lives). The real thing runs in test/beacon.test.ts
-// (a local server) and test/browser (real browsers).
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { chunk, KEEPALIVE_BUDGET } from "../../helpers/_send.ts";
-import { sendOnExit } from "../../helpers/beacon.ts";
+// atexit/beacon's sendOnExit (helpers/beacon.ts): the checks at the call
+// site, the server path (fetch within one deadline), against a stubbed fetch
+// and then a local 127.0.0.1 server, and the browser path against a fake page
+// (beacons first, then keepalive fetches within the page's 64 KiB budget, the
+// rest retried while the page lives). How data is cut into bodies is
+// test/unit/helpers/_send.test.ts's; real browsers run the browser path in
+// test/browser/browser.test.ts.
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
+import { KEEPALIVE_BUDGET } from "../../../helpers/_send.ts";
+import { sendOnExit } from "../../../helpers/beacon.ts";
 
 const bytes = (body: string): number => new TextEncoder().encode(body).byteLength;
 
@@ -20,45 +24,24 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("chunk", () => {
-  test("a string is sent as it is, anything else but an array as its JSON", () => {
-    expect(chunk("plain text", 5)).toEqual(["plain text"]);
-    expect(chunk({ a: 1 }, 100)).toEqual(['{"a":1}']);
-    expect(chunk(42, 100)).toEqual(["42"]);
-  });
+// The local server the real fetches go to: /ok takes the body (kept in `bodies`), any other path answers 500.
+let server: Server;
+let origin = "";
+const bodies: string[] = [];
 
-  test("an array is cut between items into JSON arrays of at most max bytes", () => {
-    // '"a"' is 3 bytes: ["a","a"] is 9, ["a","a","a"] is 13.
-    expect(chunk(["a", "a"], 9)).toEqual(['["a","a"]']);
-    expect(chunk(["a", "a"], 8)).toEqual(['["a"]', '["a"]']);
-    expect(chunk(["a", "a", "a"], 13)).toEqual(['["a","a","a"]']);
-    expect(chunk(["a", "a", "a"], 12)).toEqual(['["a","a"]', '["a"]']);
+beforeAll(async () => {
+  server = createServer((request, response) => {
+    let body = "";
+    request.on("data", (part: Buffer) => (body += part));
+    request.on("end", () => {
+      if (request.url === "/ok") bodies.push(body);
+      response.writeHead(request.url === "/ok" ? 204 : 500).end();
+    });
   });
-
-  test("each new body is measured from its own start", () => {
-    expect(chunk(["a", "a", "a", "a", "a"], 9)).toEqual(['["a","a"]', '["a","a"]', '["a"]']);
-  });
-
-  test("the limit is in UTF-8 bytes, not characters", () => {
-    // '"é"' is 3 characters but 4 bytes: ["é","é"] is 9 characters, 11 bytes.
-    expect(chunk(["é", "é"], 10)).toEqual(['["é"]', '["é"]']);
-    expect(chunk(["é", "é"], 11)).toEqual(['["é","é"]']);
-  });
-
-  test("an item too large for any body gets a body of its own", () => {
-    const large = "x".repeat(20);
-    expect(chunk(["a", large, "b"], 10)).toEqual(['["a"]', `["${large}"]`, '["b"]']);
-    expect(chunk([large], 10)).toEqual([`["${large}"]`]);
-  });
-
-  test("items JSON cannot represent become null, as in JSON.stringify of an array", () => {
-    expect(chunk([undefined, () => {}, 1], 100)).toEqual(["[null,null,1]"]);
-  });
-
-  test("an empty array is one empty JSON array", () => {
-    expect(chunk([], 100)).toEqual(["[]"]);
-  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 describe("sendOnExit: the target", () => {
   test.each([
@@ -155,6 +138,102 @@ describe("sendOnExit on a server (no document)", () => {
     const item = "x".repeat(29_990); // about 30 kB of JSON each
     expect((await sendOnExit("/log", [item, item])).chunks).toBe(1);
     expect((await sendOnExit("/log", [item, item, item])).chunks).toBe(2);
+  });
+});
+
+describe("sendOnExit on a server, to a local 127.0.0.1 server", () => {
+  test("POSTs every chunk with fetch and reports them sent", async () => {
+    bodies.length = 0;
+    const items = Array.from({ length: 50 }, (_, index) => ({ index }));
+    const result = await sendOnExit(`${origin}/ok`, items, { maxChunkBytes: 200 });
+    expect(result.chunks).toBeGreaterThan(1);
+    expect(result.via).toEqual(Array(result.chunks).fill("fetch"));
+    expect(result.unsent).toEqual([]);
+    expect(bodies.flatMap((body) => JSON.parse(body))).toEqual(items);
+  });
+
+  test("reports the chunks a failing server did not take", async () => {
+    const result = await sendOnExit(`${origin}/fail`, [{ a: 1 }]);
+    expect(result).toEqual({ chunks: 1, via: [], unsent: ['[{"a":1}]'] });
+  });
+
+  test("a bad URL throws a TypeError at the call site", () => {
+    expect(() => sendOnExit(42 as never, [])).toThrow(new TypeError("[atexit] sendOnExit() expects a URL, got number"));
+  });
+});
+
+describe("sendOnExit checks everything at the call site", () => {
+  const url = "http://127.0.0.1:9/never";
+  const loose = <T>(value: unknown): T => value as T;
+  const circular: Record<string, unknown> = {};
+  circular.self = circular;
+  const { proxy: revokedProxy, revoke } = Proxy.revocable([], {});
+  revoke();
+
+  test.each([
+    ["a BigInt", 10n],
+    ["a circular object", circular],
+    ["a throwing toJSON", { toJSON: () => { throw new Error("toJSON broke"); } }],
+    ["an array holding a BigInt", [1, 2n]],
+    ["undefined", undefined],
+    ["a function", () => {}],
+    ["a symbol", Symbol("s")],
+    ["a revoked Proxy", revokedProxy],
+  ])("%s cannot be serialized: a TypeError, thrown, never a rejection", (_, data) => {
+    expect(() => sendOnExit(url, data)).toThrow(TypeError);
+    expect(() => sendOnExit(url, data)).toThrow(/^\[atexit\] sendOnExit\(\) cannot serialize the data: /);
+  });
+
+  test.each([
+    [null, TypeError, "[atexit] sendOnExit() expects an options object, got null"],
+    [[], TypeError, "[atexit] sendOnExit() expects an options object, got array"],
+    [{ timeout: -1 }, RangeError, '[atexit] sendOnExit() option "timeout" must be 0 or more milliseconds, got -1'],
+    [{ timeout: "5" }, TypeError, '[atexit] sendOnExit() option "timeout" must be a number of milliseconds, got string'],
+    [{ maxChunkBytes: 1.5 }, RangeError, '[atexit] sendOnExit() option "maxChunkBytes" must be a whole number of bytes, 1 or more (or Infinity), got 1.5'],
+    [{ maxChunkBytes: 0 }, RangeError, '[atexit] sendOnExit() option "maxChunkBytes" must be a whole number of bytes, 1 or more (or Infinity), got 0'],
+    [{ maxChunkBytes: Symbol("s") }, TypeError, '[atexit] sendOnExit() option "maxChunkBytes" must be a number of bytes, got symbol'],
+    [{ contentType: Symbol("s") }, TypeError, '[atexit] sendOnExit() option "contentType" must be a string, got symbol'],
+    [{ timout: 5 }, TypeError, '[atexit] sendOnExit() got an unknown option "timout" (known: maxChunkBytes, contentType, timeout)'],
+  ])("options %o → %o", (options, type, message) => {
+    let thrown: unknown;
+    try {
+      void sendOnExit(url, [], loose(options));
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(type);
+    expect((thrown as Error).constructor).toBe(type);
+    expect((thrown as Error).message).toBe(message);
+  });
+
+  test.each([
+    ["a revoked Proxy", revokedProxy],
+    ["a Proxy of a URL", new Proxy(new URL("http://127.0.0.1/"), {})],
+  ])("%s as the URL → the URL TypeError", (_, target) => {
+    expect(() => sendOnExit(loose(target), [])).toThrow(/^\[atexit\] sendOnExit\(\) expects a URL, got /);
+  });
+
+  test("a timeout of 2³¹ ms or more waits without a timer (it would overflow to ~1 ms), and the batch is sent", async () => {
+    bodies.length = 0;
+    for (const timeout of [2 ** 31, Infinity]) {
+      const result = await sendOnExit(`${origin}/ok`, [{ timeout }], { timeout });
+      expect(result.unsent).toEqual([]);
+    }
+    expect(bodies).toEqual(['[{"timeout":2147483648}]', '[{"timeout":null}]']);
+  });
+
+  test("the smallest chunk, 1 byte, is accepted: each item then goes in a body of its own", async () => {
+    bodies.length = 0;
+    const result = await sendOnExit(`${origin}/ok`, [1, 2], { maxChunkBytes: 1 });
+    expect(result).toEqual({ chunks: 2, via: ["fetch", "fetch"], unsent: [] });
+    expect(bodies).toEqual(["[1]", "[2]"]);
+  });
+
+  test("a URL object is accepted and sent to", async () => {
+    bodies.length = 0;
+    const result = await sendOnExit(new URL(`${origin}/ok`), "plain text");
+    expect(result.via).toEqual(["fetch"]);
+    expect(bodies).toEqual(["plain text"]);
   });
 });
 
