@@ -28,15 +28,7 @@ const config: ReturnType<typeof defineConfig> = defineConfig({
       ...configDefaults.exclude,
       // It runs the entry bundled by esbuild in a vm context of its own, where
       // no mutant is active: it could kill none, and would only cost time.
-      "test/unit/browser-termination.test.ts",
-      // The tests of defer(), withExit() and pending(), whose own files are
-      // checked apart from the CI run (stryker.config.mjs): their timers and
-      // retries made the registry's and sendOnExit's mutants time out by the
-      // dozen, twice as long a run as the CI allows, and those files have their
-      // own tests. ATEXIT_MUTATE_CAPABILITIES=1 keeps them, for those checks.
-      ...(process.env.ATEXIT_MUTATE_CAPABILITIES
-        ? []
-        : ["test/unit/defer.test.ts", "test/unit/request.test.ts", "test/unit/pending.test.ts"]),
+      "test/unit/adapters/browser.test.ts",
     ],
     // The default, stated because tests rely on it: each file runs in a fresh
     // realm, so the ones about the registry's first use see none before them.
