@@ -1,8 +1,10 @@
 // The realm's LIFO registry (src/registry.ts), each test with a Registry of
 // its own: the order a run takes callbacks in (`last` ones after), what
 // unregister, clear and an aborted signal remove, when the adapter's listeners
-// are installed and removed, and what a run leaves registered (a callback
-// registered during it, a page's kept ones). The runs themselves are
+// are installed and removed, what a run leaves registered (a callback
+// registered during it, a page's kept ones), and that a register() which
+// throws (a hostile signal-like, an install that fails) leaves no trace while
+// one that returns is fully installed. The runs themselves are
 // src/run.ts's (test/unit/src/run.test.ts); they are used here for what the
 // registry hands them. A model of all this is checked against random
 // sequences in registry.property.test.ts.
