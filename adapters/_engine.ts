@@ -102,20 +102,10 @@ function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: numbe
   let crash: { readonly reason: CrashReason; readonly error: unknown } | undefined;
   const status: Status = { get: () => host.code(), set: (code) => host.setCode(code) };
 
+  // The host is the signal path's context as it is, with the engine's parts.
   const onSignal = signalHandler(
     registry,
-    {
-      pid: host.pid,
-      windows: host.windows,
-      ...(host.unraisable && { unraisable: host.unraisable }),
-      appOwns: (signal) => host.appOwns(signal),
-      kill: (pid, signal) => host.kill(pid, signal),
-      exit: (code) => host.exit(code),
-      flush: () => host.flush(),
-      exitProcess: end,
-      onRun: () => void (stage = "ending"),
-      ...(host.debug && { debug: printDebug }),
-    },
+    { ...host, exitProcess: end, onRun: () => void (stage = "ending"), debug: host.debug ? printDebug : undefined },
     runtime,
   );
 
