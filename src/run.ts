@@ -104,13 +104,13 @@ function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent)
 
 /**
  * Calls every callback `source` has, one after another, without waiting for
- * what they return. There is no call between taking a callback and calling
- * it: a host may end the script at a call (see runNow), and a callback taken
- * and not called would be lost.
+ * what they return; each event's `deadline` is `deadline()`. There is no call
+ * between taking a callback and calling it: a host may end the script at a
+ * call (see runNow), and a callback taken and not called would be lost.
  */
-export function callNow(source: Source, trigger: Trigger): void {
+export function callNow(source: Source, trigger: Trigger, deadline: () => AbortSignal = signalThatNeverAborts): void {
   for (;;) {
-    const event = eventOf(source, trigger, false, signalThatNeverAborts);
+    const event = eventOf(source, trigger, false, deadline);
     const entry = source.take();
     if (!entry) return;
     let result: unknown;
@@ -133,31 +133,25 @@ export function callNow(source: Source, trigger: Trigger): void {
 export async function callAwaited(source: Source, trigger: Trigger): Promise<void> {
   const { config, run } = source;
   const endsAt = run.startedAt + config.totalTimeout;
-  let overdue: AbortController | undefined;
-  for (let entry = source.take(); entry; entry = source.take()) {
+  for (;;) {
     // Date.now, not performance.now: Node loads perf_hooks on first use of
     // `performance`, which would cost milliseconds at exit time.
     const left = endsAt - Date.now();
-    if (left > 0) {
-      const pending = callOne(source, entry, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
-      if (pending) await pending;
-    } else {
-      if (!overdue) {
-        overdue = new AbortController();
-        overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
-      }
-      const { signal } = overdue;
-      const event = eventOf(source, trigger, false, () => signal);
-      let result: unknown;
-      try {
-        result = entry.callback(event);
-      } catch (error) {
-        report(source, error, event, nameOf(entry));
-        continue;
-      }
-      settle(source, result, entry, event);
-    }
+    if (left <= 0) break;
+    const entry = source.take();
+    if (!entry) return;
+    const pending = callOne(source, entry, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
+    if (pending) await pending;
   }
+  let overdue: AbortSignal | undefined;
+  callNow(source, trigger, () => {
+    if (!overdue) {
+      const controller = new AbortController();
+      controller.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
+      overdue = controller.signal;
+    }
+    return overdue;
+  });
 }
 
 /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
