@@ -8,7 +8,7 @@
 // here, once, and each host wires its event to it (each host file opens with
 // a table of its runtime's events and the path each one takes).
 import type { Adapter, SharedRegistry, Trigger } from "../src/protocol.ts";
-import { finalStatus, runAwaited, runNow } from "../src/run.ts";
+import { finalStatus, runAwaited, runSync } from "../src/run.ts";
 import type { AtexitConfig } from "../src/types.ts";
 import { printCut, printDebug } from "./_debug.ts";
 import { listening } from "./_listening.ts";
@@ -165,7 +165,7 @@ export async function naturalEnd(
 /** A synchronous end (an explicit exit, a crash): the callbacks left run now, in the runtime's last event. */
 export function endNow(registry: SharedRegistry, trigger: Trigger, status: Status): void {
   const code = status.get();
-  const result = runNow(registry, { ...trigger, code });
+  const result = runSync(registry, { ...trigger, code });
   const final = finalStatus(registry.config, result, code);
   if (final !== code) status.set(final);
 }

@@ -230,7 +230,32 @@ export function resultOf(run: Run): RunResult {
   return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
 }
 
-/** How a synchronous run of the registry goes. */
+/**
+ * Calls the callbacks `run` (the registry's run) has left, synchronously,
+ * then ends it if `end`.
+ */
+export function carryOn(registry: SharedRegistry, run: Run, trigger: Trigger, end: boolean): RunResult {
+  try {
+    callNow(registrySource(registry, run), trigger);
+  } finally {
+    if (end) registry.close(run);
+  }
+  return resultOf(run);
+}
+
+/**
+ * Runs the registry's callbacks synchronously, for paths that cannot wait (an
+ * `exit` event). Called while a run is under way, it carries on with the
+ * callbacks that have not run yet, so nothing is lost when a callback ends
+ * the program or a host nests one exit event inside another; whoever began
+ * the run ends it.
+ */
+export function runSync(registry: SharedRegistry, trigger: Trigger): RunResult {
+  const outer = registry.current;
+  return carryOn(registry, outer ?? registry.begin(trigger, {}), trigger, !outer);
+}
+
+/** How a page's synchronous run of the registry goes. */
 export interface NowOptions {
   /** Callbacks (but `once` ones) stay registered, in their order, for the next run (a page that may come back). */
   readonly keep?: boolean;
@@ -247,26 +272,26 @@ export interface NowOptions {
 const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
 
 /**
- * Runs the registry's callbacks synchronously, for paths that cannot wait (an
- * `exit` event, a page being hidden). Called while a run is under way, it
- * carries on with the callbacks that have not run yet, so nothing is lost
- * when a callback ends the program or a host nests one exit event inside
- * another; whoever began the run ends it.
+ * {@linkcode runSync} with what a page being hidden adds: callbacks kept for
+ * the next hide, a hide episode run once, and a run the browser ended taken over.
  */
 export function runNow(registry: SharedRegistry, trigger: Trigger, options: NowOptions = {}): RunResult {
   const outer = registry.current;
+  // Only a synchronous run (an awaited one has its promise) has a script that
+  // can be ended this way; an awaited run is carried on and ends itself.
+  if (outer) return carryOn(registry, outer, trigger, options.takeOver === true && !outer.promise);
   const state = slot().state;
   // An episode's trigger runs the callbacks once: a later call with the same
   // trigger (the same page hide) finds them already run.
-  if (!outer && options.episode && trigger === state.episode) return NOTHING_RAN;
+  if (options.episode && trigger === state.episode) return NOTHING_RAN;
   // Firefox, closing a tab, ends the script of a pagehide listener at a
   // function call (docs/2.runtimes/browser.md), then dispatches
   // visibilitychange, whose trigger must find either nothing begun or a run
   // to take over: ended at `begin`, nothing has begun (that trigger runs the
   // episode itself); after it, the run is under way and its episode recorded,
   // with no call in between.
-  const run = outer ?? registry.begin(trigger, options);
-  if (!outer && options.episode) {
+  const run = registry.begin(trigger, options);
+  if (options.episode) {
     // A call of the same episode nested in `begin` (a host that dispatches an
     // event inside a call) has run it: this one runs nothing.
     if (trigger === state.episode) {
@@ -275,15 +300,7 @@ export function runNow(registry: SharedRegistry, trigger: Trigger, options: NowO
     }
     state.episode = trigger;
   }
-  // Only a synchronous run (an awaited one has its promise) has a script that
-  // can be ended this way; an awaited run is carried on and ends itself.
-  const takeover = options.takeOver && outer && !outer.promise;
-  try {
-    callNow(registrySource(registry, run), trigger);
-  } finally {
-    if (!outer || takeover) registry.close(run);
-  }
-  return resultOf(run);
+  return carryOn(registry, run, trigger, true);
 }
 
 /** How an awaited run of the registry goes. */
