@@ -9,8 +9,8 @@
 import type { Entry, Run, RunResult, SharedRegistry, Trigger } from "./protocol.ts";
 import { nameOf, TIMEOUT_PREFIX } from "./report.ts";
 import { slot } from "./realm.ts";
-import { MAX_TIMER_MS, settleWithin, timeoutError } from "./time.ts";
-import type { AtexitConfig, ExitEvent } from "./types.ts";
+import { MAX_TIMER_MS, timeoutError } from "./time.ts";
+import type { AtexitConfig, ExitEvent, RegisterOptions } from "./types.ts";
 
 /** What the driver reads and writes of a run: the registry's, or a phase's own record. */
 export type RunRecord = Pick<Run, "startedAt" | "exitCode" | "failed">;
@@ -155,7 +155,7 @@ export async function callAwaited(source: Source, trigger: Trigger): Promise<voi
 }
 
 /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
-function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Promise<void> | undefined {
+function callOne(source: Source, entry: Pick<Entry, "callback" | "options">, trigger: Trigger, ms: number): Promise<void> | undefined {
   let controller: AbortController | undefined;
   let expired: unknown;
   const deadline = (): AbortSignal => {
@@ -196,20 +196,23 @@ function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Pr
   );
 }
 
+/** How reports name the deferred work `awaitWork` waits for. */
+const DEFERRED_WORK: RegisterOptions = Object.freeze({ name: "deferred work" });
+
 /**
  * Awaits `work` (deferred work, promises that never reject) like one callback
  * of the run: within the `timeout` and what is left of the `totalTimeout`.
  * Work still pending then is reported (a `TimeoutError`, named "deferred
  * work") and the callbacks run anyway.
  */
-export async function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> {
+export function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> | undefined {
   const { config, run } = source;
-  const ms = Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now());
-  if (await settleWithin(work, ms)) return;
-  const error = timeoutError(`${TIMEOUT_PREFIX}"deferred work" did not finish within ${Math.max(0, Math.round(ms))} ms`);
-  const deadline = new AbortController();
-  deadline.abort(error);
-  report(source, error, eventOf(source, trigger, true, () => deadline.signal), "deferred work");
+  const ms = Math.max(0, Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now()));
+  // Work deferred while it waits is waited for too: each promise leaves the set as it settles.
+  const settleAll = async (): Promise<void> => {
+    while (work.size > 0) await Promise.all(work);
+  };
+  return callOne(source, { callback: settleAll, options: DEFERRED_WORK }, trigger, ms);
 }
 
 /** The registry's run as a source. */
