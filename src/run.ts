@@ -78,9 +78,13 @@ class Event {
 const eventOf = (source: Source, trigger: Trigger, awaited: boolean, deadline: () => AbortSignal): ExitEvent =>
   new Event(trigger, source.run.exitCode ?? trigger.code, awaited, deadline) as unknown as ExitEvent;
 
-/** Reports a failure (of the callback `name`) to `onError`, and marks the run failed. */
-function report(source: Source, error: unknown, event: ExitEvent, name: string): void {
+/** A callback as the run reports it. */
+type Callback = Pick<Entry, "callback" | "options">;
+
+/** Reports a failure of `entry`'s callback to `onError`, and marks the run failed. */
+function report(source: Source, error: unknown, event: ExitEvent, entry: Callback): void {
   source.run.failed = true;
+  const name = nameOf(entry);
   try {
     source.config.onError(error, event, name);
   } catch (failure) {
@@ -96,9 +100,9 @@ function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent)
     // Async work this path cannot wait for: silent by default (a page hide
     // never waits, by design), reported where the adapter was asked to.
     source.reportCut?.(nameOf(entry), event);
-    then.call(result, undefined, (error) => report(source, error, event, nameOf(entry)));
+    then.call(result, undefined, (error) => report(source, error, event, entry));
   } catch (error) {
-    report(source, error, event, nameOf(entry));
+    report(source, error, event, entry);
   }
 }
 
@@ -117,7 +121,7 @@ export function callNow(source: Source, trigger: Trigger, deadline: () => AbortS
     try {
       result = entry.callback(event);
     } catch (error) {
-      report(source, error, event, nameOf(entry));
+      report(source, error, event, entry);
       continue;
     }
     settle(source, result, entry, event);
@@ -155,7 +159,7 @@ export async function callAwaited(source: Source, trigger: Trigger): Promise<voi
 }
 
 /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
-function callOne(source: Source, entry: Pick<Entry, "callback" | "options">, trigger: Trigger, ms: number): Promise<void> | undefined {
+function callOne(source: Source, entry: Callback, trigger: Trigger, ms: number): Promise<void> | undefined {
   let controller: AbortController | undefined;
   let expired: unknown;
   const deadline = (): AbortSignal => {
@@ -172,7 +176,7 @@ function callOne(source: Source, entry: Pick<Entry, "callback" | "options">, tri
     result = entry.callback(event);
     then = thenOf(result);
   } catch (error) {
-    report(source, error, event, nameOf(entry));
+    report(source, error, event, entry);
     return undefined;
   }
   if (!then) return undefined;
@@ -191,13 +195,13 @@ function callOne(source: Source, entry: Pick<Entry, "callback" | "options">, tri
     () => clearTimeout(timer),
     (error) => {
       clearTimeout(timer);
-      report(source, error, event, nameOf(entry));
+      report(source, error, event, entry);
     },
   );
 }
 
 /** How reports name the deferred work `awaitWork` waits for. */
-const DEFERRED_WORK: RegisterOptions = Object.freeze({ name: "deferred work" });
+const DEFERRED_WORK: RegisterOptions = /* @__PURE__ */ Object.freeze({ name: "deferred work" });
 
 /**
  * Awaits `work` (deferred work, promises that never reject) like one callback
