@@ -88,7 +88,7 @@ export function serverAdapter(host: ServerHost): Adapter {
   return {
     runtime: host.runtime,
     ...listening((registry) => host.listen(exitPaths(registry, host, end), registry.config)),
-    currentCode: () => host.code(),
+    currentCode: host.code,
     exitProcess: end,
     ...(host.debug && { reportCut: printCut }),
   };
@@ -140,7 +140,7 @@ function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: numbe
       stage = "ending";
       void awaitedEnd(registry, { reason: "exit", code: host.code(), runtime, final: true }, end);
     },
-    signal: (signal) => void onSignal(signal),
+    signal: onSignal,
   };
 }
 
