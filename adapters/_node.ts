@@ -78,9 +78,8 @@ export const nodeAdapter = (proc: ProcessLike): Adapter => serverAdapter(process
 /** A Node-compatible `process` as a server host, with the runtime's quirks. */
 export function processHost(proc: ProcessLike, quirks: ProcessQuirks): ServerHost {
   return {
-    runtime: quirks.runtime,
-    flush: quirks.flush,
-    printCrash: quirks.printCrash,
+    // Its runtime, flush and printCrash (and its own listeners, which the engine ignores).
+    ...quirks,
     pid: proc.pid,
     windows: proc.platform === "win32",
     debug: debugRequested(proc.env?.ATEXIT_DEBUG),

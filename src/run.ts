@@ -276,7 +276,7 @@ export interface NowOptions {
   readonly takeOver?: boolean;
 }
 
-const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
+const NOTHING_RAN: RunResult = /* @__PURE__ */ Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
 
 /**
  * {@linkcode runSync} with what a page being hidden adds: callbacks kept for

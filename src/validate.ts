@@ -62,7 +62,7 @@ export const duration: Check = (fn, key, value) => {
   return value;
 };
 
-const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_OPTIONS: Readonly<Record<string, unknown>> = /* @__PURE__ */ Object.freeze({});
 
 /**
  * Reads each known key of `options` once, checks the value read and returns
