@@ -39,8 +39,8 @@ function bunQuirks(proc: ProcessLike): ProcessQuirks {
   let surfacing = false;
   return {
     runtime: "bun",
-    flush: (proc) => flushBunStdio(proc, STDIO_FLUSH_LIMIT_MS),
-    printCrash: (error) => console.error(error),
+    flush: () => flushBunStdio(proc, STDIO_FLUSH_LIMIT_MS),
+    printCrash: (_reason, error) => console.error(error),
     // Bun reports an unhandled rejection from the last tick only after
     // beforeExit has fired; one timer turn lets it surface (as a crash, which
     // then owns the end) before the natural run. Not once the program is

@@ -8,7 +8,7 @@
 // here, once, and each host wires its event to it (each host file opens with
 // a table of its runtime's events and the path each one takes).
 import type { Adapter, SharedRegistry, Trigger } from "../src/protocol.ts";
-import { finalStatus, runAwaited, runNow } from "../src/run.ts";
+import { finalStatus, runAwaited, runSync } from "../src/run.ts";
 import { printCut, printDebug } from "./_debug.ts";
 import { listening } from "./_listening.ts";
 import type { CrashReason, ExitPaths, ServerHost, Status } from "./_host.ts";
@@ -27,7 +27,7 @@ export function serverAdapter(host: ServerHost): Adapter {
   return {
     runtime: host.runtime,
     ...listening((registry) => host.listen(exitPaths(registry, host, end), registry.config)),
-    currentCode: () => host.code(),
+    currentCode: host.code,
     exitProcess: end,
     ...(host.debug && { reportCut: printCut }),
   };
@@ -41,20 +41,10 @@ function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: numbe
   let crash: { readonly reason: CrashReason; readonly error: unknown } | undefined;
   const status: Status = { get: () => host.code(), set: (code) => host.setCode(code) };
 
+  // The host is the signal path's context as it is, with the engine's parts.
   const onSignal = signalHandler(
     registry,
-    {
-      pid: host.pid,
-      windows: host.windows,
-      ...(host.unraisable && { unraisable: host.unraisable }),
-      appOwns: (signal) => host.appOwns(signal),
-      kill: (pid, signal) => host.kill(pid, signal),
-      exit: (code) => host.exit(code),
-      flush: () => host.flush(),
-      exitProcess: end,
-      onRun: () => void (stage = "ending"),
-      ...(host.debug && { debug: printDebug }),
-    },
+    { ...host, exitProcess: end, onRun: () => void (stage = "ending"), debug: host.debug ? printDebug : undefined },
     runtime,
   );
 
@@ -89,7 +79,7 @@ function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: numbe
       stage = "ending";
       void awaitedEnd(registry, { reason: "exit", code: host.code(), runtime, final: true }, end);
     },
-    signal: (signal) => void onSignal(signal),
+    signal: onSignal,
   };
 }
 
@@ -114,7 +104,7 @@ export async function naturalEnd(
 /** A synchronous end (an explicit exit, a crash): the callbacks left run now, in the runtime's last event. */
 export function endNow(registry: SharedRegistry, trigger: Trigger, status: Status): void {
   const code = status.get();
-  const result = runNow(registry, { ...trigger, code });
+  const result = runSync(registry, { ...trigger, code });
   const final = finalStatus(registry.config, result, code);
   if (final !== code) status.set(final);
 }

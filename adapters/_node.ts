@@ -33,12 +33,9 @@ export interface ProcessWiring {
   takeOver(reason: CrashReason, error: unknown): void;
 }
 
-/** Where a runtime's `process` differs from Node's. */
-export interface ProcessQuirks {
+/** Where a runtime's `process` differs from Node's: its part of the host as it is, and its own listeners. */
+export interface ProcessQuirks extends Pick<ServerHost, "flush" | "printCrash"> {
   readonly runtime: "node" | "bun";
-  flush(proc: ProcessLike): Promise<unknown>;
-  /** What the runtime prints for an uncaught error it handles itself. */
-  printCrash(error: unknown): void;
   /** Called when the event loop is empty, in place of starting the natural end at once. */
   beforeExit?(paths: ExitPaths): void;
   /** Listeners the runtime needs beside Node's set. */
@@ -67,8 +64,8 @@ function mayHaveStdio(proc: ProcessLike): boolean {
 
 const nodeQuirks = (proc: ProcessLike): ProcessQuirks => ({
   runtime: "node",
-  flush: (proc) => (mayHaveStdio(proc) ? flushStdio(proc, STDIO_FLUSH_LIMIT_MS) : Promise.resolve()),
-  printCrash: (error) => {
+  flush: () => (mayHaveStdio(proc) ? flushStdio(proc, STDIO_FLUSH_LIMIT_MS) : Promise.resolve()),
+  printCrash: (_reason, error) => {
     console.error(error);
     console.error(`\nNode.js ${proc.version ?? ""}`);
   },
@@ -82,7 +79,8 @@ export const nodeAdapter = (proc: ProcessLike): Adapter => serverAdapter(process
 /** A Node-compatible `process` as a server host, with the runtime's quirks. */
 export function processHost(proc: ProcessLike, quirks: ProcessQuirks): ServerHost {
   return {
-    runtime: quirks.runtime,
+    // Its runtime, flush and printCrash (and its own listeners, which the engine ignores).
+    ...quirks,
     pid: proc.pid,
     windows: proc.platform === "win32",
     debug: debugRequested(proc.env?.ATEXIT_DEBUG),
@@ -90,10 +88,8 @@ export function processHost(proc: ProcessLike, quirks: ProcessQuirks): ServerHos
     setCode: (code) => void (proc.exitCode = code),
     exit: (code) => proc.exit(code),
     kill: (pid, signal) => void proc.kill(pid, signal),
-    flush: () => quirks.flush(proc),
     // Our own listener is one of them; signal-exit's are not the application's.
     appOwns: (signal) => proc.listenerCount(signal) - 1 - signalExitListeners(proc) > 0,
-    printCrash: (_reason, error) => quirks.printCrash(error),
     listen: (paths, config) => listen(proc, quirks, { paths, config, takeOver: takeOver(proc, quirks, paths) }),
   };
 }
@@ -103,7 +99,7 @@ function takeOver(proc: ProcessLike, quirks: ProcessQuirks, paths: ExitPaths): P
     if (paths.awaitCrash(reason, error)) return;
     // A crash while the callbacks run: our listener stopped the runtime's
     // report and exit, so both are ours, and the callbacks left run at `exit`.
-    quirks.printCrash(error);
+    quirks.printCrash(reason, error);
     proc.exit(1);
   };
 }

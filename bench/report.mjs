@@ -89,6 +89,45 @@ function sizeSection(size, breakdowns) {
   return out.join("\n");
 }
 
+/** "1,027 / 322 B": a feature's minified and brotli bytes, "—" where it is not in that bundle. */
+function featureCell(figures, estimate) {
+  if (!figures || (figures.minified === 0 && figures.brotli === 0)) return "—";
+  return `${estimate ? "≈ " : ""}${count(figures.minified)} / ${bytes(figures.brotli)}`;
+}
+
+export function featuresSection(features, size) {
+  const { total, rows } = features;
+  const featureRows = rows.map((row) => [row.feature, featureCell(row.node, row.estimate), featureCell(row.browser, row.estimate), row.where]);
+  const entryCell = (platform, entry) => {
+    const figures = size[platform][entry];
+    if (figures.error) return "cannot be bundled";
+    const extra = figures.brotli - size[platform].atexit.brotli;
+    return entry === "atexit" ? bytes(figures.brotli) : `${bytes(figures.brotli)} (${extra >= 0 ? "+" : "−"}${count(Math.abs(extra))})`;
+  };
+  const entryRows = sizeRows.filter((row) => row.library === "atexit").map(({ entry }) => [`\`${entry}\``, entryCell("node", entry), entryCell("browser", entry)]);
+  return [
+    "### What each feature costs a program that only registers",
+    "",
+    "Per feature, the bytes it adds to the register-only bundle (`import { register } from \"atexit\"` and one",
+    "registration), for Node (`adapters/node.ts`) and the browser (`adapters/browser.ts`), bundled from the TypeScript",
+    `sources as the breakdown is (${count(total.node.minified)} / ${bytes(total.node.brotli)} for Node, ${count(total.browser.minified)} / ${bytes(total.browser.brotli)} for the browser,`,
+    "minified / brotli). Each figure is that bundle minus a variant of it in which the feature's code is replaced by a stub",
+    "(bench/features.mjs lists every stub; a stub that no longer applies fails the bench): minified bytes, then brotli",
+    "bytes, both measured, none apportioned. The brotli figure is what leaving the feature out saves, compression context",
+    "included. Features share code and context, so the rows overlap and do not add up to the total (the awaited run",
+    "contains the limits, for one), and a brotli figure under about 20 B is within what any edit moves brotli by (it can",
+    "even come out below zero). ≈: an estimate, the stub also leaves out, or keeps, a little code the feature shares",
+    "with another. —: not in that bundle.",
+    "",
+    markdownTable(["feature", "node: minified / brotli", "browser: minified / brotli", "where its code is"], featureRows),
+    "",
+    "Per entry: the register-only consumer of each entry (section 1's rows), brotli, and in parentheses what it adds to",
+    "(or saves on) the `atexit` row of the same platform.",
+    "",
+    markdownTable(["entry", "node", "browser"], entryRows),
+  ].join("\n");
+}
+
 /**
  * Overheads of a few ms are near what process timing resolves here, so the
  * ratio's denominator is at least 1 ms: a 0.2 ms best would make 1 ms look 5×.
@@ -326,19 +365,19 @@ function missesSection() {
     "## What the misses pay for",
     "",
     "- **Size.** The registry class is most of a register-only bundle, and a class cannot be tree-shaken: every",
-    "  member any copy of atexit may call on the realm's shared registry must be there in whichever copy makes it. So `unregister`'s index, `clear`, the status rules and the synchronous run ride in",
-    "  every bundle. What could leave did: the awaited run (timers, `AbortController`, `TimeoutError`) lives in",
-    "  src/awaited.ts and reaches only the server entries and programs that import `exit` or `runHandlers`; Bun's",
-    "  corrections are in the Bun entry only; the entries export free functions. Next is src/validate.ts: a",
-    "  `TypeError`/`RangeError` naming the function, the option and the value for every bad input, each option",
-    "  read once (hostile getters and Proxies included). The server engine's size is its exit paths (PID 1 and",
-    "  Windows fallbacks, the second signal, crashes observed or awaited, supervisor messages, draining the",
-    "  output before a forced end), which the established libraries do not have.",
-    "- **Register and memory.** A registration is an entry of six fields (callback, checked options, sequence",
-    "  number, two links and its stack) and a bound function as its handle (`Symbol.dispose` comes from the",
-    "  handle's shared prototype). The index for `unregister(fn)` is built on the first such call, and a",
-    "  signal's abort listener lives in a map made on the first `signal` option. Set-based libraries store the",
-    "  function alone and return a closure.",
+    "  member any copy of atexit may call on the realm's shared registry must be there in whichever copy makes it, so",
+    "  `unregister`'s `removeAll`, `clear` and the run's bookkeeping ride in every bundle. The table of what each",
+    "  feature costs (section 1) names the rest: argument validation (a `TypeError`/`RangeError` naming the function,",
+    "  the option and the value for every bad input, each option read once, hostile getters and Proxies included) is",
+    "  the largest part of a page's bundle; on a server, the awaited run with its limits, naming a wrong host, draining",
+    "  the output before a forced end and the signal path's policies come next. What only a runtime or an entry needs",
+    "  stays there: Bun's corrections are in the Bun entry only, and the entries export free functions, so a program",
+    "  that imports only `register` carries neither `configure`'s checks nor `exit`.",
+    "- **Register and memory.** A registration is an entry of three fields (callback, checked options, sequence",
+    "  number) pushed on one of two arrays (ordinary and `last`), and a bound function as its handle (`Symbol.dispose`",
+    "  comes from the handle's shared prototype). Unregistering marks the entry retired and compacts the arrays once",
+    "  retired entries outnumber the living; `unregister(fn)` scans them. A `signal` option's entry also holds what",
+    "  removes its abort listener. Set-based libraries store the function alone and return a closure.",
     "- **Per callback in a run.** Each callback is unlinked from its stack, recorded for the loop guard (a",
     "  list push; a Set only once a callback registered during the run comes up), given its own `ExitEvent`",
     "  (its `deadline` signal made only when read), checked for a returned promise, and the clock is read",
@@ -357,6 +396,7 @@ export function renderReport(results) {
     header(results.meta),
     targetsSection(results.targets),
     sizeSection(results.size, results.breakdowns),
+    featuresSection(results.features, results.size),
     importSection(results.importCost),
     scaleSection(results.scale),
     latencySection(results.latency),

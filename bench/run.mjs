@@ -15,7 +15,7 @@ import { measureProfile } from "./profile.mjs";
 import { libraries, root, runtimes, versionOf } from "./libraries.mjs";
 import { renderReport } from "./report.mjs";
 import { measureScale } from "./scale.mjs";
-import { breakdown, measureSize } from "./size.mjs";
+import { breakdown, measureFeatures, measureSize } from "./size.mjs";
 import { BROWSER_BROTLI_LIMIT, judgeTargets, NODE_BROTLI_LIMIT } from "./targets.mjs";
 
 const quick = process.argv.includes("--quick");
@@ -54,6 +54,9 @@ const breakdowns = [];
 if (size.node.atexit.error || size.node.atexit.brotli > NODE_BROTLI_LIMIT) breakdowns.push(await breakdown("node"));
 if (size.browser.atexit.error || size.browser.atexit.brotli > BROWSER_BROTLI_LIMIT) breakdowns.push(await breakdown("browser"));
 
+log("bench: what each feature costs");
+const features = await measureFeatures();
+
 log("bench: import cost");
 const importCost = await measureImportCost({ rounds: quick ? 3 : 15, log });
 
@@ -74,7 +77,7 @@ const profile = {
 
 meta.loadAfter = load();
 meta.durationMs = performance.now() - started;
-const results = { meta, size, breakdowns, importCost, scale, latency, profile, drain };
+const results = { meta, size, breakdowns, features, importCost, scale, latency, profile, drain };
 results.targets = judgeTargets(results);
 
 const report = renderReport(results);

@@ -54,7 +54,7 @@ const pendingChecks: Readonly<Record<keyof PendingOptions, Check>> = {
 // The largest body the hide path sends in one request (as sendOnExit's default).
 const MAX_CHUNK_BYTES = 60_000;
 
-const NOTHING_SENT: SendResult = Object.freeze({ chunks: 0, via: Object.freeze([]), unsent: Object.freeze([]) });
+const NOTHING_SENT: SendResult = /* @__PURE__ */ Object.freeze({ chunks: 0, via: /* @__PURE__ */ Object.freeze([]), unsent: /* @__PURE__ */ Object.freeze([]) });
 
 
 const isHidden = (): boolean => (globalThis as { document?: { visibilityState?: string } }).document?.visibilityState === "hidden";

@@ -27,9 +27,8 @@ export const OPT_IN_SIGNALS: readonly string[] = [
 /** How a setting's value is checked (validate.ts reads the kinds). */
 export type SettingKind = "duration" | "function" | "status" | "signals" | "boolean" | "string";
 
+/** How a setting is checked and what a change to it does. */
 interface Setting {
-  /** Its value in a fresh realm. */
-  readonly value: unknown;
   readonly kind: SettingKind;
   /** `configure({ key: undefined })` turns it back off (elsewhere `undefined` leaves a key as it was). */
   readonly clearable?: true;
@@ -38,22 +37,34 @@ interface Setting {
 }
 
 /**
- * Every setting, once: its default, how it is checked, and what a change
- * does. `configure()`, its checks and the defaults all come from here; the
- * types and their documentation are `AtexitConfig` in types.ts.
+ * The configuration a fresh realm starts with. Apart from {@linkcode SETTINGS}
+ * (same keys, checked by the types) so that a program that only registers
+ * carries the defaults and not how `configure()` checks and applies them.
+ */
+export const defaultConfig: AtexitConfig = /* @__PURE__ */ Object.freeze({
+  timeout: 5000,
+  totalTimeout: 9000,
+  onError: printError,
+  errorExitCode: undefined,
+  duplicateSignalWindow: 100,
+  extraSignals: /* @__PURE__ */ Object.freeze([]),
+  awaitCrash: false,
+  shutdownMessage: undefined,
+});
+
+/**
+ * Every setting, once: how it is checked, and what a change does.
+ * `configure()` and its checks come from here; the defaults are
+ * {@linkcode defaultConfig}, the types and their documentation `AtexitConfig`
+ * in types.ts.
  */
 export const SETTINGS: { readonly [K in keyof AtexitConfig]: Setting } = {
-  timeout: { value: 5000, kind: "duration" },
-  totalTimeout: { value: 9000, kind: "duration" },
-  onError: { value: printError, kind: "function" },
-  errorExitCode: { value: undefined, kind: "status", clearable: true },
-  duplicateSignalWindow: { value: 100, kind: "duration" },
-  extraSignals: { value: Object.freeze([]), kind: "signals", relisten: true },
-  awaitCrash: { value: false, kind: "boolean", relisten: true },
-  shutdownMessage: { value: undefined, kind: "string", clearable: true, relisten: true },
+  timeout: { kind: "duration" },
+  totalTimeout: { kind: "duration" },
+  onError: { kind: "function" },
+  errorExitCode: { kind: "status", clearable: true },
+  duplicateSignalWindow: { kind: "duration" },
+  extraSignals: { kind: "signals", relisten: true },
+  awaitCrash: { kind: "boolean", relisten: true },
+  shutdownMessage: { kind: "string", clearable: true, relisten: true },
 };
-
-/** The configuration a fresh realm starts with. */
-export const defaultConfig: AtexitConfig = /* @__PURE__ */ Object.freeze(
-  Object.fromEntries(Object.entries(SETTINGS).map(([key, { value }]) => [key, value])) as unknown as AtexitConfig,
-);

@@ -65,7 +65,8 @@ export function hasPage(globals: Globals = globalThis as Globals): boolean {
   return typeof globals.document?.addEventListener === "function" && typeof globals.addEventListener === "function";
 }
 
-const displayNames: Record<RuntimeName, string> = {
+// An unknown host is never named: it is not a wrong one (see assertRuntime).
+const displayNames: Record<Exclude<RuntimeName, "unknown">, string> = {
   node: "Node.js",
   deno: "Deno",
   bun: "Bun",
@@ -73,7 +74,6 @@ const displayNames: Record<RuntimeName, string> = {
   worker: "a web worker",
   workerd: "Cloudflare's workerd",
   "edge-light": "an edge runtime",
-  unknown: "an unknown host",
 };
 
 /**
@@ -88,7 +88,7 @@ const displayNames: Record<RuntimeName, string> = {
  * assertRuntime("node", "atexit/adapters/node");
  * ```
  */
-export function assertRuntime(expected: RuntimeName, entry: string, actual: RuntimeName = detect()): void {
+export function assertRuntime(expected: Exclude<RuntimeName, "unknown">, entry: string, actual: RuntimeName = detect()): void {
   if (actual !== expected && actual !== "unknown") {
     throw new Error(
       `[atexit] ${entry} is for ${displayNames[expected]}, but this program runs on ${displayNames[actual]}; import "atexit" to get the adapter for this host`,

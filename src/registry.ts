@@ -11,6 +11,12 @@ const RETIRED = -1;
 const isActive = (entry: Entry): boolean => entry.seq !== RETIRED;
 const bySeq = (a: Entry, b: Entry): number => a.seq - b.seq;
 
+/** A registration as the registry keeps it. */
+interface Registered extends Entry {
+  /** Removes the abort listener of its `signal` option (made when it has one). */
+  unlisten?: () => void;
+}
+
 /** The registry's own record of a run, beyond what the protocol shares. */
 interface RegistryRun extends Run {
   /**
@@ -38,31 +44,18 @@ interface RegistryRun extends Run {
  */
 export class Registry implements SharedRegistry {
   config: AtexitConfig = defaultConfig;
-  #ordinary: Entry[] = [];
-  #last: Entry[] = [];
-  #size = 0;
+  // Read by every copy, written only here (the protocol declares them readonly).
+  size = 0;
+  current: RegistryRun | undefined;
+  installed: Adapter | undefined;
+  #ordinary: Registered[] = [];
+  #last: Registered[] = [];
   /** Retired entries still in the arrays. */
   #retired = 0;
   #seq = 0;
-  /** What removes each signal-bound registration's abort listener (made on the first `signal` option). */
-  #aborts: Map<Entry, () => void> | undefined;
-  #installed: Adapter | undefined;
-  #run: RegistryRun | undefined;
-
-  get size(): number {
-    return this.#size;
-  }
-
-  get current(): Run | undefined {
-    return this.#run;
-  }
-
-  get installed(): Adapter | undefined {
-    return this.#installed;
-  }
 
   add(callback: ExitCallback, options: RegisterOptions, adapter: Adapter): Entry {
-    const entry: Entry = { callback, options, seq: RETIRED };
+    const entry: Registered = { callback, options, seq: RETIRED };
     const { signal } = options;
     // The signal first: if it throws (a hostile signal-like object), nothing has changed yet.
     if (signal) {
@@ -71,21 +64,21 @@ export class Registry implements SharedRegistry {
         if (signal.aborted) return entry;
         const onAbort = (): void => void this.remove(entry);
         signal.addEventListener("abort", onAbort, { once: true });
-        (this.#aborts ??= new Map()).set(entry, () => signal.removeEventListener("abort", onAbort));
+        entry.unlisten = () => signal.removeEventListener("abort", onAbort);
       } catch (error) {
         throw new TypeError(`[atexit] register() option "signal" could not be listened to: ${reasonOf(error)}`, { cause: error });
       }
     }
     entry.seq = this.#seq++;
     this.#stackOf(entry).push(entry);
-    this.#size++;
-    if (!this.#installed && adapter.install) {
-      this.#installed = adapter;
+    this.size++;
+    if (!this.installed && adapter.install) {
+      this.installed = adapter;
       try {
         adapter.install(this);
       } catch (error) {
         // A registration that returns is fully installed; one that throws leaves no trace.
-        this.#installed = undefined;
+        this.installed = undefined;
         this.remove(entry);
         try {
           adapter.uninstall?.();
@@ -103,8 +96,8 @@ export class Registry implements SharedRegistry {
     this.#retire(entry);
     // Counted as a place left in the arrays (one a run took out leaves none:
     // the count is then high until the next compaction, which is harmless).
-    if (++this.#retired > 32 && this.#retired > this.#size) this.#compact();
-    if (this.#size === 0 && !this.#run) this.detach();
+    if (++this.#retired > 32 && this.#retired > this.size) this.#compact();
+    if (this.size === 0 && !this.current) this.detach();
     return true;
   }
 
@@ -133,11 +126,11 @@ export class Registry implements SharedRegistry {
       ranSet: undefined,
       back: [],
     };
-    return (this.#run = run);
+    return (this.current = run);
   }
 
   take(run: Run): Entry | undefined {
-    const own = this.#run;
+    const own = this.current;
     // A run taken over and closed while its own call was still there: that
     // call takes nothing more (the callbacks are linked back for the next run).
     if (own !== run) return;
@@ -162,33 +155,33 @@ export class Registry implements SharedRegistry {
   }
 
   close(run: Run): void {
-    const own = this.#run;
+    const own = this.current;
     if (own !== run) return;
-    this.#run = undefined;
+    this.current = undefined;
     // Back in registration order, among those the run left (a callback
     // registered during the run ran, and was taken, before older ones).
     for (const entry of own.back) if (isActive(entry)) this.#stackOf(entry).push(entry);
     this.#ordinary.sort(bySeq);
     this.#last.sort(bySeq);
-    if (this.#size === 0 && !own.holdListeners) this.detach();
+    if (this.size === 0 && !own.holdListeners) this.detach();
   }
 
   relisten(): void {
-    const adapter = this.#installed;
-    if (!adapter || this.#run) return;
+    const adapter = this.installed;
+    if (!adapter || this.current) return;
     adapter.uninstall?.();
     adapter.install?.(this);
   }
 
   detach(): void {
-    const adapter = this.#installed;
-    this.#installed = undefined;
+    const adapter = this.installed;
+    this.installed = undefined;
     adapter?.uninstall?.();
   }
 
   /** Every active registration, in registration order: in the arrays, or taken out by the run under way. */
   #entries(): Entry[] {
-    return [...this.#ordinary, ...this.#last, ...(this.#run?.back ?? [])].filter(isActive).sort(bySeq);
+    return [...this.#ordinary, ...this.#last, ...(this.current?.back ?? [])].filter(isActive).sort(bySeq);
   }
 
   #stackOf(entry: Entry): Entry[] {
@@ -202,18 +195,13 @@ export class Registry implements SharedRegistry {
   }
 
   /** A callback that runs, or is removed, is no longer registered. */
-  #retire(entry: Entry): void {
+  #retire(entry: Registered): void {
     entry.seq = RETIRED;
-    this.#size--;
-    const aborts = this.#aborts;
-    const detach = aborts?.get(entry);
-    if (detach) {
-      aborts!.delete(entry);
-      try {
-        detach();
-      } catch {
-        // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
-      }
+    this.size--;
+    try {
+      entry.unlisten?.();
+    } catch {
+      // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
     }
   }
 }

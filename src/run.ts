@@ -9,8 +9,8 @@
 import type { Entry, Run, RunResult, SharedRegistry, Trigger } from "./protocol.ts";
 import { nameOf, TIMEOUT_PREFIX } from "./report.ts";
 import { slot } from "./realm.ts";
-import { MAX_TIMER_MS, settleWithin, timeoutError } from "./time.ts";
-import type { AtexitConfig, ExitEvent } from "./types.ts";
+import { MAX_TIMER_MS, timeoutError } from "./time.ts";
+import type { AtexitConfig, ExitEvent, RegisterOptions } from "./types.ts";
 
 /** What the driver reads and writes of a run: the registry's, or a phase's own record. */
 export type RunRecord = Pick<Run, "startedAt" | "exitCode" | "failed">;
@@ -78,9 +78,13 @@ class Event {
 const eventOf = (source: Source, trigger: Trigger, awaited: boolean, deadline: () => AbortSignal): ExitEvent =>
   new Event(trigger, source.run.exitCode ?? trigger.code, awaited, deadline) as unknown as ExitEvent;
 
-/** Reports a failure (of the callback `name`) to `onError`, and marks the run failed. */
-function report(source: Source, error: unknown, event: ExitEvent, name: string): void {
+/** A callback as the run reports it. */
+type Callback = Pick<Entry, "callback" | "options">;
+
+/** Reports a failure of `entry`'s callback to `onError`, and marks the run failed. */
+function report(source: Source, error: unknown, event: ExitEvent, entry: Callback): void {
   source.run.failed = true;
+  const name = nameOf(entry);
   try {
     source.config.onError(error, event, name);
   } catch (failure) {
@@ -96,28 +100,28 @@ function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent)
     // Async work this path cannot wait for: silent by default (a page hide
     // never waits, by design), reported where the adapter was asked to.
     source.reportCut?.(nameOf(entry), event);
-    then.call(result, undefined, (error) => report(source, error, event, nameOf(entry)));
+    then.call(result, undefined, (error) => report(source, error, event, entry));
   } catch (error) {
-    report(source, error, event, nameOf(entry));
+    report(source, error, event, entry);
   }
 }
 
 /**
  * Calls every callback `source` has, one after another, without waiting for
- * what they return. There is no call between taking a callback and calling
- * it: a host may end the script at a call (see runNow), and a callback taken
- * and not called would be lost.
+ * what they return; each event's `deadline` is `deadline()`. There is no call
+ * between taking a callback and calling it: a host may end the script at a
+ * call (see runNow), and a callback taken and not called would be lost.
  */
-export function callNow(source: Source, trigger: Trigger): void {
+export function callNow(source: Source, trigger: Trigger, deadline: () => AbortSignal = signalThatNeverAborts): void {
   for (;;) {
-    const event = eventOf(source, trigger, false, signalThatNeverAborts);
+    const event = eventOf(source, trigger, false, deadline);
     const entry = source.take();
     if (!entry) return;
     let result: unknown;
     try {
       result = entry.callback(event);
     } catch (error) {
-      report(source, error, event, nameOf(entry));
+      report(source, error, event, entry);
       continue;
     }
     settle(source, result, entry, event);
@@ -133,35 +137,29 @@ export function callNow(source: Source, trigger: Trigger): void {
 export async function callAwaited(source: Source, trigger: Trigger): Promise<void> {
   const { config, run } = source;
   const endsAt = run.startedAt + config.totalTimeout;
-  let overdue: AbortController | undefined;
-  for (let entry = source.take(); entry; entry = source.take()) {
+  for (;;) {
     // Date.now, not performance.now: Node loads perf_hooks on first use of
     // `performance`, which would cost milliseconds at exit time.
     const left = endsAt - Date.now();
-    if (left > 0) {
-      const pending = callOne(source, entry, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
-      if (pending) await pending;
-    } else {
-      if (!overdue) {
-        overdue = new AbortController();
-        overdue.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
-      }
-      const { signal } = overdue;
-      const event = eventOf(source, trigger, false, () => signal);
-      let result: unknown;
-      try {
-        result = entry.callback(event);
-      } catch (error) {
-        report(source, error, event, nameOf(entry));
-        continue;
-      }
-      settle(source, result, entry, event);
-    }
+    if (left <= 0) break;
+    const entry = source.take();
+    if (!entry) return;
+    const pending = callOne(source, entry, trigger, Math.min(entry.options.timeout ?? config.timeout, left));
+    if (pending) await pending;
   }
+  let overdue: AbortSignal | undefined;
+  callNow(source, trigger, () => {
+    if (!overdue) {
+      const controller = new AbortController();
+      controller.abort(timeoutError(`the exit callbacks did not finish within ${config.totalTimeout} ms in all`));
+      overdue = controller.signal;
+    }
+    return overdue;
+  });
 }
 
 /** Calls a callback on an awaited path; returns a promise only if there is something to wait for. */
-function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Promise<void> | undefined {
+function callOne(source: Source, entry: Callback, trigger: Trigger, ms: number): Promise<void> | undefined {
   let controller: AbortController | undefined;
   let expired: unknown;
   const deadline = (): AbortSignal => {
@@ -178,7 +176,7 @@ function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Pr
     result = entry.callback(event);
     then = thenOf(result);
   } catch (error) {
-    report(source, error, event, nameOf(entry));
+    report(source, error, event, entry);
     return undefined;
   }
   if (!then) return undefined;
@@ -197,10 +195,13 @@ function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Pr
     () => clearTimeout(timer),
     (error) => {
       clearTimeout(timer);
-      report(source, error, event, nameOf(entry));
+      report(source, error, event, entry);
     },
   );
 }
+
+/** How reports name the deferred work `awaitWork` waits for. */
+const DEFERRED_WORK: RegisterOptions = /* @__PURE__ */ Object.freeze({ name: "deferred work" });
 
 /**
  * Awaits `work` (deferred work, promises that never reject) like one callback
@@ -208,14 +209,14 @@ function callOne(source: Source, entry: Entry, trigger: Trigger, ms: number): Pr
  * Work still pending then is reported (a `TimeoutError`, named "deferred
  * work") and the callbacks run anyway.
  */
-export async function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> {
+export function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> | undefined {
   const { config, run } = source;
-  const ms = Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now());
-  if (await settleWithin(work, ms)) return;
-  const error = timeoutError(`${TIMEOUT_PREFIX}"deferred work" did not finish within ${Math.max(0, Math.round(ms))} ms`);
-  const deadline = new AbortController();
-  deadline.abort(error);
-  report(source, error, eventOf(source, trigger, true, () => deadline.signal), "deferred work");
+  const ms = Math.max(0, Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now()));
+  // Work deferred while it waits is waited for too: each promise leaves the set as it settles.
+  const settleAll = async (): Promise<void> => {
+    while (work.size > 0) await Promise.all(work);
+  };
+  return callOne(source, { callback: settleAll, options: DEFERRED_WORK }, trigger, ms);
 }
 
 /** The registry's run as a source. */
@@ -236,7 +237,32 @@ export function resultOf(run: Run): RunResult {
   return { failed: run.failed, exitRequested: run.exitRequested, exitCode };
 }
 
-/** How a synchronous run of the registry goes. */
+/**
+ * Calls the callbacks `run` (the registry's run) has left, synchronously,
+ * then ends it if `end`.
+ */
+export function carryOn(registry: SharedRegistry, run: Run, trigger: Trigger, end: boolean): RunResult {
+  try {
+    callNow(registrySource(registry, run), trigger);
+  } finally {
+    if (end) registry.close(run);
+  }
+  return resultOf(run);
+}
+
+/**
+ * Runs the registry's callbacks synchronously, for paths that cannot wait (an
+ * `exit` event). Called while a run is under way, it carries on with the
+ * callbacks that have not run yet, so nothing is lost when a callback ends
+ * the program or a host nests one exit event inside another; whoever began
+ * the run ends it.
+ */
+export function runSync(registry: SharedRegistry, trigger: Trigger): RunResult {
+  const outer = registry.current;
+  return carryOn(registry, outer ?? registry.begin(trigger, {}), trigger, !outer);
+}
+
+/** How a page's synchronous run of the registry goes. */
 export interface NowOptions {
   /** Callbacks (but `once` ones) stay registered, in their order, for the next run (a page that may come back). */
   readonly keep?: boolean;
@@ -250,29 +276,29 @@ export interface NowOptions {
   readonly takeOver?: boolean;
 }
 
-const NOTHING_RAN: RunResult = Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
+const NOTHING_RAN: RunResult = /* @__PURE__ */ Object.freeze({ failed: false, exitRequested: false, exitCode: undefined });
 
 /**
- * Runs the registry's callbacks synchronously, for paths that cannot wait (an
- * `exit` event, a page being hidden). Called while a run is under way, it
- * carries on with the callbacks that have not run yet, so nothing is lost
- * when a callback ends the program or a host nests one exit event inside
- * another; whoever began the run ends it.
+ * {@linkcode runSync} with what a page being hidden adds: callbacks kept for
+ * the next hide, a hide episode run once, and a run the browser ended taken over.
  */
 export function runNow(registry: SharedRegistry, trigger: Trigger, options: NowOptions = {}): RunResult {
   const outer = registry.current;
+  // Only a synchronous run (an awaited one has its promise) has a script that
+  // can be ended this way; an awaited run is carried on and ends itself.
+  if (outer) return carryOn(registry, outer, trigger, options.takeOver === true && !outer.promise);
   const state = slot().state;
   // An episode's trigger runs the callbacks once: a later call with the same
   // trigger (the same page hide) finds them already run.
-  if (!outer && options.episode && trigger === state.episode) return NOTHING_RAN;
+  if (options.episode && trigger === state.episode) return NOTHING_RAN;
   // Firefox, closing a tab, ends the script of a pagehide listener at a
   // function call (docs/2.runtimes/browser.md), then dispatches
   // visibilitychange, whose trigger must find either nothing begun or a run
   // to take over: ended at `begin`, nothing has begun (that trigger runs the
   // episode itself); after it, the run is under way and its episode recorded,
   // with no call in between.
-  const run = outer ?? registry.begin(trigger, options);
-  if (!outer && options.episode) {
+  const run = registry.begin(trigger, options);
+  if (options.episode) {
     // A call of the same episode nested in `begin` (a host that dispatches an
     // event inside a call) has run it: this one runs nothing.
     if (trigger === state.episode) {
@@ -281,15 +307,7 @@ export function runNow(registry: SharedRegistry, trigger: Trigger, options: NowO
     }
     state.episode = trigger;
   }
-  // Only a synchronous run (an awaited one has its promise) has a script that
-  // can be ended this way; an awaited run is carried on and ends itself.
-  const takeover = options.takeOver && outer && !outer.promise;
-  try {
-    callNow(registrySource(registry, run), trigger);
-  } finally {
-    if (!outer || takeover) registry.close(run);
-  }
-  return resultOf(run);
+  return carryOn(registry, run, trigger, true);
 }
 
 /** How an awaited run of the registry goes. */

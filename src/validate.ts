@@ -42,31 +42,27 @@ export function assertStatus(fn: string, what: string, value: unknown): asserts 
   if (!Number.isInteger(value) || value < 0 || value > 255) fail(RangeError, fn, `expects ${what} to be an integer from 0 to 255, got ${value}`);
 }
 
-function isAbortSignal(value: unknown): value is AbortSignal {
-  return (
-    typeof value === "object" &&
-    value !== null &&
-    typeof (value as AbortSignal).aborted === "boolean" &&
-    typeof (value as AbortSignal).addEventListener === "function"
-  );
-}
-
 export type Check = (fn: string, key: string, value: unknown) => unknown;
+
+/** Throws a `Type` whose message names `fn` and its option `key`, then says `what`. */
+function failOption(Type: ErrorConstructor, fn: string, key: string, what: string): never {
+  fail(Type, fn, `option "${key}" ${what}`);
+}
 
 /** An option of one `typeof` kind ("a boolean", "a string", "a function"). */
 export const ofType =
   (type: "boolean" | "string" | "function"): Check =>
   (fn, key, value) =>
-    typeof value === type ? value : fail(TypeError, fn, `option "${key}" must be a ${type}, got ${describe(value)}`);
+    typeof value === type ? value : failOption(TypeError, fn, key, `must be a ${type}, got ${describe(value)}`);
 
 /** A duration in milliseconds: a non-negative number; `Infinity` means no limit, and a fraction is fine. */
 export const duration: Check = (fn, key, value) => {
-  if (typeof value !== "number") fail(TypeError, fn, `option "${key}" must be a number of milliseconds, got ${describe(value)}`);
-  if (Number.isNaN(value) || value < 0) fail(RangeError, fn, `option "${key}" must be 0 or more milliseconds, got ${value}`);
+  if (typeof value !== "number") failOption(TypeError, fn, key, `must be a number of milliseconds, got ${describe(value)}`);
+  if (Number.isNaN(value) || value < 0) failOption(RangeError, fn, key, `must be 0 or more milliseconds, got ${value}`);
   return value;
 };
 
-const NO_OPTIONS: Readonly<Record<string, unknown>> = Object.freeze({});
+const NO_OPTIONS: Readonly<Record<string, unknown>> = /* @__PURE__ */ Object.freeze({});
 
 /**
  * Reads each known key of `options` once, checks the value read and returns
@@ -80,31 +76,31 @@ export function checkOptions(fn: string, options: unknown, checks: Readonly<Reco
   const known = Object.keys(checks);
   // Read everything first: a trap or getter that throws is the caller's input
   // failing, reported as such, before any of it is used.
-  const given = new Map<string, unknown>();
+  const checked: Record<string, unknown> = {};
   let keys: string[];
   try {
     keys = Object.keys(options);
-    for (const key of known) if (key in options) given.set(key, (options as Record<string, unknown>)[key]);
+    for (const key of known) if (key in options) checked[key] = (options as Record<string, unknown>)[key];
   } catch (error) {
     fail(TypeError, fn, `could not read its options: ${reasonOf(error)}`, error);
   }
   for (const key of keys) if (!known.includes(key)) fail(TypeError, fn, `got an unknown option "${key}" (known: ${known.join(", ")})`);
-  const checked: Record<string, unknown> = {};
-  for (const [key, value] of given) checked[key] = value === undefined ? undefined : checks[key]!(fn, key, value);
+  for (const key of Object.keys(checked)) if (checked[key] !== undefined) checked[key] = checks[key]!(fn, key, checked[key]);
   return checked;
 }
 
 const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
   timeout: duration,
   last: /* @__PURE__ */ ofType("boolean"),
+  // Known by its shape, so that another realm's signal, or a polyfill's, is one.
   signal: (fn, key, value) => {
-    let signal = false;
     try {
-      signal = isAbortSignal(value);
+      const signal = value as AbortSignal | null;
+      if (typeof signal === "object" && signal !== null && typeof signal.aborted === "boolean" && typeof signal.addEventListener === "function") return signal;
     } catch (error) {
       fail(TypeError, fn, `option "${key}" could not be read: ${reasonOf(error)}`, error);
     }
-    return signal ? value : fail(TypeError, fn, `option "${key}" must be an AbortSignal, got ${describe(value)}`);
+    return failOption(TypeError, fn, key, `must be an AbortSignal, got ${describe(value)}`);
   },
   once: /* @__PURE__ */ ofType("boolean"),
   name: /* @__PURE__ */ ofType("string"),
