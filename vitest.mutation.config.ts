@@ -28,6 +28,7 @@ const config: ReturnType<typeof defineConfig> = defineConfig({
       ...configDefaults.exclude,
       // It runs the entry bundled by esbuild in a vm context of its own, where
       // no mutant is active: it could kill none, and would only cost time.
+      // The entry's source is unit-tested in its sibling browser.source.test.ts.
       "test/unit/adapters/browser.test.ts",
     ],
     // The default, stated because tests rely on it: each file runs in a fresh
