@@ -62,7 +62,8 @@ function mayHaveStdio(proc: ProcessLike): boolean {
   return proc.getActiveResourcesInfo().some((resource) => QUEUEING_HANDLES.includes(resource));
 }
 
-const nodeQuirks = (proc: ProcessLike): ProcessQuirks => ({
+/** Node's part of its host: the flush, the crash report, the channel's hold. */
+export const nodeQuirks = (proc: ProcessLike): ProcessQuirks => ({
   runtime: "node",
   flush: () => (mayHaveStdio(proc) ? flushStdio(proc, STDIO_FLUSH_LIMIT_MS) : Promise.resolve()),
   printCrash: (_reason, error) => {
