@@ -35,7 +35,8 @@ export function flushBunStdio(proc: ProcessLike, limitMs: number): Promise<unkno
   return pending.length ? within(pending, limitMs) : flushStdio(proc, limitMs);
 }
 
-function bunQuirks(proc: ProcessLike): ProcessQuirks {
+/** Bun's corrections to Node's host (see the table above). */
+export function bunQuirks(proc: ProcessLike): ProcessQuirks {
   let surfacing = false;
   return {
     runtime: "bun",
