@@ -63,6 +63,9 @@ export function bunQuirks(proc: ProcessLike): ProcessQuirks {
         "unhandledRejection",
         (error: unknown) => {
           if (proc.listenerCount("unhandledRejection") > 1) return; // the application handles it
+          // With an uncaughtException listener of the application's, Bun
+          // prints the rejection and goes on (without calling that listener).
+          if (proc.listenerCount("uncaughtException") > (config.awaitCrash ? 1 : 0)) return void console.error(error);
           if (config.awaitCrash) return takeOver("rejection", error);
           paths.crash("rejection", error);
           console.error(error);

@@ -115,11 +115,15 @@ export function denoAdapter(deno: DenoLike): Adapter {
       // node:worker_threads worker gets when it ends: no beforeunload there).
       const onUnload = (): void => paths.last(deno.exitCode);
       // An uncaught error or rejection ends Deno with 1 and its own report, and
-      // no `unload`: the callbacks run here, unless the application cancelled
-      // the event. With awaitCrash we cancel it ourselves and the engine takes
-      // it over; a crash while the callbacks run ends synchronously.
+      // no `unload`: the callbacks run here, unless the application handles it:
+      // it cancelled the event, or listens on node:process, whose listeners
+      // Deno calls after this one for a rejection (an uncaughtException one
+      // too, as Node does). With awaitCrash we cancel it ourselves and the
+      // engine takes it over; a crash while the callbacks run ends synchronously.
+      const handledBy = (reason: CrashReason): string[] =>
+        reason === "rejection" ? ["unhandledRejection", "uncaughtException"] : ["uncaughtException"];
       const onCrash = (reason: CrashReason, event: Event, error: unknown): void => {
-        if (event.defaultPrevented) return;
+        if (event.defaultPrevented || handledBy(reason).some((name) => (proc?.listenerCount(name) ?? 0) > 0)) return;
         if (awaitCrash && paths.awaitCrash(reason, error)) return event.preventDefault();
         paths.crash(reason, error);
         paths.last(1);

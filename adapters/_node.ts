@@ -122,8 +122,9 @@ function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring)
   // The monitor observes an uncaught error without changing Node's handling.
   // With Node's default `--unhandled-rejections=throw`, rejections arrive here too.
   const onCrash = (error: unknown, origin: unknown): void => {
-    // An app's own uncaughtException listener keeps the process alive: no crash.
-    if (origin !== "unhandledRejection" && appHandlesCrashes()) return;
+    // An app's own uncaughtException listener keeps the process alive: no
+    // crash. Node hands it unhandled rejections too (origin "unhandledRejection").
+    if (appHandlesCrashes()) return;
     paths.crash(reasonOf(origin), error);
   };
   // awaitCrash: a listener stops the runtime's crash, so this one takes it over.

@@ -194,6 +194,18 @@ describe("unhandledRejection: Bun's crash reproduced, with its real status", () 
     expect(calls).toEqual([]);
   });
 
+  test.each([false, true])(
+    "beside the application's uncaughtException listener (awaitCrash %s): Bun's report, and the program goes on, as Bun's own handling does",
+    (awaitCrash) => {
+      const { proc, calls } = bunListening({ awaitCrash });
+      // With awaitCrash, ours is one of them (Node's listener set): the application's is the one more.
+      if (awaitCrash) expect(proc.listenerCount("uncaughtException")).toBe(1);
+      proc.on("uncaughtException", () => {});
+      proc.emit("unhandledRejection", boom, Promise.resolve());
+      expect(calls).toEqual(["console.error boom"]);
+    },
+  );
+
   test("with awaitCrash: the engine takes it over", () => {
     const { proc, calls } = bunListening({ awaitCrash: true });
     proc.emit("unhandledRejection", boom, Promise.resolve());

@@ -222,6 +222,34 @@ describe("the listeners (the table's rows)", () => {
     expect(calls).toEqual([]);
   });
 
+  // Deno calls node:process listeners after the web event's: an uncaughtException
+  // one takes an error and a rejection, an unhandledRejection one a rejection.
+  test.each([
+    ["error", "uncaughtException"],
+    ["unhandledrejection", "uncaughtException"],
+    ["unhandledrejection", "unhandledRejection"],
+  ])("%s the application handles through node:process %s: no crash, Deno goes on", (type, name) => {
+    const { proc, calls } = listening({ awaitCrash: true });
+    proc?.on(name, () => {});
+    const event = webEvent(type, { error: boom, reason: boom });
+    target.dispatchEvent(event);
+    expect(calls).toEqual([]);
+    expect(event.defaultPrevented).toBe(false);
+  });
+
+  test("error beside the application's node:process unhandledRejection listener: still a crash (that one takes rejections only)", () => {
+    const { proc, calls } = listening();
+    proc?.on("unhandledRejection", () => {});
+    target.dispatchEvent(webEvent("error", { error: boom }));
+    expect(calls).toEqual(["crash exception boom", "last 1"]);
+  });
+
+  test("without node:process: the event alone says whether the application handles it", () => {
+    const { calls } = listening({}, { proc: null });
+    target.dispatchEvent(webEvent("unhandledrejection", { reason: boom }));
+    expect(calls).toEqual(["crash rejection boom", "last 1"]);
+  });
+
   test.each([
     ["error", "exception", { error: boom }],
     ["unhandledrejection", "rejection", { reason: boom }],
