@@ -96,8 +96,9 @@ export function denoAdapter(deno: DenoLike): Adapter {
       if (nodeListeners > 0) return false;
       const listener = ours.get(signal);
       // Deno calls every listener of a signal in one synchronous loop; look
-      // once it is over, so taking ours off and on cannot disturb it.
-      return Promise.resolve().then(() => listener !== undefined && heldByOthers(deno, signal, listener));
+      // once it is over, so taking ours off and on cannot disturb it. Ours
+      // removed meanwhile (the registry emptied in that loop) stays removed.
+      return Promise.resolve().then(() => listener !== undefined && ours.get(signal) === listener && heldByOthers(deno, signal, listener));
     },
     printCrash: (reason, error) => {
       const shown = error instanceof Error && error.stack ? error.stack : (deno.inspect?.(error) ?? String(error));
@@ -146,6 +147,7 @@ export function denoAdapter(deno: DenoLike): Adapter {
       // there, ours sees the status an application's `exit` listener sets.
       const stopKeeping = proc && keepLast(proc, "exit", onUnload);
       return () => {
+        ours = new Map();
         stopKeeping?.();
         proc?.off("exit", onUnload);
         for (const [event, listener] of events) removeEventListener(event, listener);

@@ -494,6 +494,17 @@ describe("who owns a signal", () => {
     expect(deno.calls).toEqual([]);
   });
 
+  test("listeners removed before the probe runs stay removed: the probe sees nothing of ours", async () => {
+    const deno = fakeDeno();
+    const host = denoHost(deno, undefined);
+    const remove = host.listen(fakePaths([]), defaultConfig);
+    const owned = host.appOwns("SIGTERM");
+    // An application's own signal listener that empties the registry does this in the same turn.
+    remove();
+    await expect(owned).resolves.toBe(false);
+    expect(deno.signals.get("SIGTERM")).toEqual([]);
+  });
+
   test("a reinstall probes with the listener it added", async () => {
     const deno = fakeDeno();
     const host = denoHost(deno, undefined);
