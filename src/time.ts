@@ -15,7 +15,9 @@ export function timeoutError(message: string): Error {
 }
 
 /** Resolves after the timers already due: one turn of the event loop. */
-export const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
 
 /** Resolves after `ms` (at once for 0 or less; never past the timer limit), or when `signal` aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
@@ -27,7 +29,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
       resolve();
     };
     const timer = ms < MAX_TIMER_MS ? setTimeout(done, ms) : undefined;
-    signal?.addEventListener("abort", done, { once: true });
+    signal?.addEventListener("abort", done);
   });
 }
 
@@ -48,24 +50,4 @@ export function within(pending: Promise<unknown>[], ms: number): Promise<unknown
   let timer: ReturnType<typeof setTimeout> | undefined;
   const limit = new Promise((resolve) => (timer = setTimeout(resolve, ms)));
   return Promise.race([Promise.all(pending), limit]).finally(() => clearTimeout(timer));
-}
-
-/**
- * Waits for every promise in `work`, and for what is added to it meanwhile,
- * for at most `ms` (a turn of the event loop at 0 or less); returns whether
- * it all settled. The promises never reject.
- */
-export async function settleWithin(work: Set<Promise<void>>, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<false>((resolve) => {
-    if (ms < MAX_TIMER_MS) timer = setTimeout(resolve, Math.max(0, ms), false);
-  });
-  try {
-    while (work.size > 0) {
-      if ((await Promise.race([Promise.all(work), expired])) === false) return false;
-    }
-    return true;
-  } finally {
-    clearTimeout(timer);
-  }
 }
