@@ -9,7 +9,10 @@ import { reasonOf } from "./validate.ts";
 const RETIRED = -1;
 
 const isActive = (entry: Entry): boolean => entry.seq !== RETIRED;
-const bySeq = (a: Entry, b: Entry): number => a.seq - b.seq;
+
+function bySeq(a: Entry, b: Entry): number {
+  return a.seq - b.seq;
+}
 
 /** A registration as the registry keeps it. */
 interface Registered extends Entry {
@@ -63,8 +66,15 @@ export class Registry implements SharedRegistry {
         // Like addEventListener: an already aborted signal registers nothing.
         if (signal.aborted) return entry;
         const onAbort = (): void => void this.remove(entry);
-        signal.addEventListener("abort", onAbort, { once: true });
-        entry.unlisten = () => signal.removeEventListener("abort", onAbort);
+        // No `once`: retiring the entry removes the listener, whatever removes it.
+        signal.addEventListener("abort", onAbort);
+        entry.unlisten = () => {
+          try {
+            signal.removeEventListener("abort", onAbort);
+          } catch {
+            // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
+          }
+        };
       } catch (error) {
         throw new TypeError(`[atexit] register() option "signal" could not be listened to: ${reasonOf(error)}`, { cause: error });
       }
@@ -96,7 +106,7 @@ export class Registry implements SharedRegistry {
     this.#retire(entry);
     // Counted as a place left in the arrays (one a run took out leaves none:
     // the count is then high until the next compaction, which is harmless).
-    if (++this.#retired > 32 && this.#retired > this.size) this.#compact();
+    if (++this.#retired > Math.max(32, this.size)) this.#compact();
     if (this.size === 0 && !this.current) this.detach();
     return true;
   }
@@ -179,9 +189,9 @@ export class Registry implements SharedRegistry {
     adapter?.uninstall?.();
   }
 
-  /** Every active registration, in registration order: in the arrays, or taken out by the run under way. */
+  /** Every active registration, in no particular order: in the arrays, or taken out by the run under way. */
   #entries(): Entry[] {
-    return [...this.#ordinary, ...this.#last, ...(this.current?.back ?? [])].filter(isActive).sort(bySeq);
+    return [...this.#ordinary, ...this.#last, ...(this.current?.back ?? [])].filter(isActive);
   }
 
   #stackOf(entry: Entry): Entry[] {
@@ -198,10 +208,6 @@ export class Registry implements SharedRegistry {
   #retire(entry: Registered): void {
     entry.seq = RETIRED;
     this.size--;
-    try {
-      entry.unlisten?.();
-    } catch {
-      // A signal-like whose removeEventListener throws must not stop a run; its abort now finds nothing.
-    }
+    entry.unlisten?.();
   }
 }

@@ -8,6 +8,8 @@
 // src/run.ts's (test/unit/src/run.test.ts); they are used here for what the
 // registry hands them. A model of all this is checked against random
 // sequences in registry.property.test.ts.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../../fixtures/api.ts";
 import { defaultConfig } from "../../../src/config.ts";
@@ -19,6 +21,19 @@ import { fakeAdapter, hidden, logger, manual, setup, setupWithSpy, sleep } from 
 
 // Calls with values the types forbid: the runtime check is what is under test.
 const loose = <T>(value: unknown): T => value as T;
+
+// What the registry lets go of is seen through the garbage collector: V8's
+// gc(), exposed to a context made after the flag is set.
+setFlagsFromString("--expose-gc");
+const gc = runInNewContext("gc") as () => void;
+
+/** How many of `refs` a full collection has let go of. */
+async function collected(refs: readonly WeakRef<object>[]): Promise<number> {
+  // A WeakRef keeps its target alive until the end of the job that made or read it.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc();
+  return refs.filter((ref) => ref.deref() === undefined).length;
+}
 
 // The tests of hostile input register through the API, on the realm's registry.
 afterEach(() => {
@@ -507,6 +522,17 @@ describe("runs that keep callbacks (browsers: a page may be hidden again)", () =
     expect(log).toEqual(["b", "a", "L", "b", "a", "L"]);
   });
 
+  test("`last` callbacks too keep their order from one run to the next", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "L1"), { last: true });
+    add(logger(log, "a"));
+    add(logger(log, "L2"), { last: true });
+    add(logger(log, "b"));
+    runNow(registry, hidden, { keep: true });
+    runNow(registry, hidden, { keep: true });
+    expect(log).toEqual(["b", "a", "L2", "L1", "b", "a", "L2", "L1"]);
+  });
+
   test("`once` callbacks run in the first run only", () => {
     const { registry, log, add } = setup();
     add(logger(log, "a"));
@@ -559,6 +585,22 @@ describe("runs that keep callbacks (browsers: a page may be hidden again)", () =
     expect(registry.size).toBe(1);
     runNow(registry, hidden, { keep: true });
     expect(log).toEqual(["leaves", "stays", "stays"]);
+  });
+
+  test("a callback unregistered after it ran, by a later one, is let go of: the registry holds nothing of it", async () => {
+    const { registry, add } = setupWithSpy();
+    let held: object | undefined = {};
+    const ref = new WeakRef(held);
+    let off: (() => boolean) | undefined;
+    add(() => {
+      off?.();
+      off = undefined;
+    });
+    off = add(((kept) => () => void kept)(held));
+    held = undefined;
+    runNow(registry, hidden, { keep: true });
+    expect(registry.size).toBe(1);
+    expect(await collected([ref])).toBe(1);
   });
 
   test("a callback unregistered after it ran, by a later one, is not linked back", () => {
@@ -645,6 +687,24 @@ describe("unregister(callback) finds every registration of it, wherever a run ha
   });
 });
 
+describe("what is unregistered is let go of", () => {
+  test("a program that registers and unregisters as it goes holds on to few of them, ordinary or `last`", async () => {
+    const { registry, adapter } = setup();
+    const refs: WeakRef<object>[] = [];
+    let entries: ReturnType<Registry["add"]>[] = [];
+    for (let i = 0; i < 200; i++) {
+      const held = {};
+      refs.push(new WeakRef(held));
+      entries.push(registry.add(() => void held, { last: i % 2 === 0 }, adapter));
+    }
+    for (const entry of entries) registry.remove(entry);
+    entries = [];
+    expect(registry.size).toBe(0);
+    // Removed ones are let go of in batches, so a few may still be held.
+    expect(await collected(refs)).toBeGreaterThanOrEqual(150);
+  });
+});
+
 describe("hostile input: a register() that throws leaves no trace", () => {
   const throwingSignals: Array<[string, object]> = [
     ["addEventListener throws", { aborted: false, addEventListener: () => { throw new Error("nope"); }, removeEventListener() {} }],
@@ -654,7 +714,15 @@ describe("hostile input: a register() that throws leaves no trace", () => {
     test(`a signal-like whose ${name}: an [atexit] TypeError, nothing registered, nothing installed`, () => {
       const adapter = fakeAdapter();
       const api = createApi(() => adapter);
-      expect(() => api.register(() => {}, { signal: loose(signal) })).toThrow(/^\[atexit\] register\(\) option "signal"/);
+      let thrown: unknown;
+      try {
+        api.register(() => {}, { signal: loose(signal) });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(TypeError);
+      expect((thrown as Error).message).toMatch(/^\[atexit\] register\(\) option "signal"/);
+      expect((thrown as Error).cause).toEqual(new Error("nope"));
       expect(api.count()).toBe(0);
       expect(adapter.install).not.toHaveBeenCalled();
       api.register(() => {});
@@ -675,6 +743,8 @@ describe("hostile input: a register() that throws leaves no trace", () => {
     expect(() => api.register(() => {})).toThrow("install failed");
     expect(api.count()).toBe(0);
     expect(getRegistry().installed).toBeUndefined();
+    // What install did before it threw is undone.
+    expect(adapter.uninstall).toHaveBeenCalledTimes(1);
     fail = false;
     api.register(() => {});
     expect(api.count()).toBe(1);
