@@ -27,27 +27,27 @@ const made = (hooks: AsyncHooks): InvocationContext | null =>
  * Node (from 20.16), Deno and Bun: node:async_hooks through
  * `process.getBuiltinModule`, which older Node lacks.
  */
-export const processContext: ContextSource = () => {
+export function processContext(): InvocationContext | null {
   try {
     return made((globalThis as BuiltinModules).process?.getBuiltinModule?.("node:async_hooks") as AsyncHooks);
   } catch {
     // A host that refuses the module has none to offer.
     return null;
   }
-};
+}
 
 /**
  * Hosts that must never have `process` read (edge runtimes, web workers,
  * pages): the host's own `AsyncLocalStorage` global, where it has one
  * (Next.js's edge runtime does; Vercel's edge-runtime package and workerd do not).
  */
-export const globalContext: ContextSource = () => {
+export function globalContext(): InvocationContext | null {
   try {
     return made(globalThis as AsyncHooks);
   } catch {
     return null;
   }
-};
+}
 
 /**
  * workerd: node:async_hooks is a built-in module there with Node
@@ -55,7 +55,9 @@ export const globalContext: ContextSource = () => {
  * use, never through `process` (adapters/_workerd.ts). Until it has loaded
  * there is no telling; if nothing began loading it, there is none.
  */
-export const loadedContext: ContextSource = (state) => (state.contextLoading ? state.context : null);
+export function loadedContext(state: SharedState): InvocationContext | null | undefined {
+  return state.contextLoading ? state.context : null;
+}
 
 /** Where AsyncLocalStorage comes from on `runtime`, without reading `process` where it must not be read. */
 export function contextFor(runtime: RuntimeName): ContextSource {

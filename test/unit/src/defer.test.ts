@@ -6,10 +6,10 @@
 // host's AsyncLocalStorage, and a platform's waitUntil (Vercel, Supabase).
 // Node, Deno and Bun run it end to end in test/e2e/defer.test.ts; workerd's
 // AsyncLocalStorage is test/unit/adapters/_workerd.test.ts's.
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../../fixtures/api.ts";
-import { deferWith, globalContext, invocationContext, platformWaitUntil, processContext } from "../../../src/defer.ts";
-import type { SharedState } from "../../../src/protocol.ts";
+import { deferWith, globalContext, invocationContext, loadedContext, processContext } from "../../../src/defer.ts";
+import type { Invocation, SharedState } from "../../../src/protocol.ts";
 import { sharedState } from "../../../src/realm.ts";
 import { defaultConfig } from "../../../src/config.ts";
 
@@ -211,14 +211,55 @@ describe("AsyncLocalStorage on hosts whose entries never read process", () => {
     holder.AsyncLocalStorage = AsyncLocalStorage;
     expect(invocationContext(globalContext, fresh())).toBeInstanceOf(AsyncLocalStorage);
   });
+
+  test("edge: an AsyncLocalStorage global that cannot be made is none, and is not asked again", () => {
+    let made = 0;
+    holder.AsyncLocalStorage = function AsyncLocalStorage() {
+      made++;
+      throw new Error("not here");
+    };
+    const state = fresh();
+    expect(invocationContext(globalContext, state)).toBeUndefined();
+    expect(state.context).toBeNull();
+    expect(invocationContext(globalContext, state)).toBeUndefined();
+    expect(made).toBe(1);
+  });
+
+  test("workerd: none if nothing began loading node:async_hooks; no telling while it loads; then the one it made", async () => {
+    const { AsyncLocalStorage } = await import("node:async_hooks");
+    const nothingLoading = fresh();
+    expect(invocationContext(loadedContext, nothingLoading)).toBeUndefined();
+    expect(nothingLoading.context).toBeNull();
+
+    const loading: SharedState = { ...fresh(), contextLoading: new Promise(() => {}) };
+    expect(invocationContext(loadedContext, loading)).toBeUndefined();
+    // Not settled as "none": asked again once the module has loaded.
+    expect(loading.context).toBeUndefined();
+    const context = new AsyncLocalStorage<Invocation>();
+    loading.context = context;
+    expect(invocationContext(loadedContext, loading)).toBe(context);
+  });
 });
 
 describe("a platform's waitUntil", () => {
   const vercel = Symbol.for("@vercel/request-context");
+  const next = Symbol.for("@next/request-context");
   const holder = globalThis as Record<symbol | string, unknown>;
+  // The module is loaded afresh for each test, so that what it computes as it
+  // loads (where the platforms keep their request context) is computed inside
+  // the test (a mutation run's changes to it are only active while a test runs).
+  let defer: (promise: PromiseLike<unknown>) => void;
+  let platformWaitUntil: () => unknown;
+  beforeEach(async () => {
+    vi.resetModules();
+    const fresh = await import("../../../src/defer.ts");
+    defer = (promise) => fresh.deferWith({ context: fresh.processContext }, promise);
+    platformWaitUntil = fresh.platformWaitUntil;
+  });
 
   afterEach(() => {
     delete holder[vercel];
+    delete holder[next];
     delete holder.EdgeRuntime;
   });
 
@@ -231,6 +272,15 @@ describe("a platform's waitUntil", () => {
     // What the platform gets never rejects (edge-runtime's server would crash).
     await expect(handed[0]).resolves.toBeUndefined();
     expect(printed).toHaveBeenCalledTimes(1);
+    expect(sharedState().deferred?.size ?? 0).toBe(0);
+  });
+
+  test("inside a Next.js request (its own request context), defer() hands the work to that request's waitUntil", () => {
+    const handed: unknown[] = [];
+    const context = { waitUntil(this: unknown, promise: unknown) { expect(this).toBe(context); handed.push(promise); } };
+    holder[next] = { get: () => context };
+    defer(Promise.resolve());
+    expect(handed).toHaveLength(1);
     expect(sharedState().deferred?.size ?? 0).toBe(0);
   });
 
