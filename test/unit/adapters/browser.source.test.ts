@@ -6,15 +6,10 @@
 // (vitest.mutation.config.ts) leaves that file out and this one in. Each test
 // loads the entry afresh, as its adapter is made once per load. Real
 // browsers run it in test/browser, happy-dom and jsdom in test/dom.
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { defaultConfig } from "../../../src/config.ts";
-import { findRegistry, sharedState } from "../../../src/realm.ts";
-import type { ExitEvent } from "../../../src/types.ts";
+import { describe, expect, test, vi } from "vitest";
+import { expectDeferHeld, fresh, resetAfterEach, seen } from "./entry.ts";
 
-async function load() {
-  vi.resetModules();
-  return import("../../../adapters/browser.ts");
-}
+const load = () => fresh(() => import("../../../adapters/browser.ts"));
 
 type Listener = (event: { type: string; isTrusted: boolean }) => void;
 
@@ -47,15 +42,8 @@ function fakePage() {
   };
 }
 
-const seen = (event: ExitEvent): string => `${event.reason} ${event.runtime} ${event.awaited ? "awaited" : "sync"}`;
 
-afterEach(() => {
-  const registry = findRegistry();
-  registry?.clear();
-  if (registry) registry.config = defaultConfig;
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
+resetAfterEach();
 
 describe("the browser entry on a page", () => {
   test("register() listens to the page: a hide runs the callbacks at once, and they stay registered", async () => {
@@ -103,17 +91,7 @@ describe("the browser entry on a page", () => {
   test("defer() never reads process for AsyncLocalStorage, and the awaited run waits for the work before the callbacks", async () => {
     const atexit = await load();
     fakePage();
-    vi.useFakeTimers();
-    const log: string[] = [];
-    // None made yet: a page has no global AsyncLocalStorage, so there is none (Node's, through process, would be one).
-    sharedState().context = undefined;
-    atexit.defer(new Promise((resolve) => setTimeout(resolve, 1000)).then(() => void log.push("deferred work")));
-    expect(sharedState().context).toBeNull();
-    atexit.register(() => void log.push("callback"));
-    const running = atexit.runHandlers();
-    await vi.advanceTimersByTimeAsync(1000);
-    await running;
-    expect(log).toEqual(["deferred work", "callback"]);
+    await expectDeferHeld(atexit, null);
   });
 });
 

@@ -6,15 +6,10 @@
 // which takes the listeners off again. Each test loads the entry afresh, as
 // its adapter is made once per load. Deno runs every exit path for real in
 // test/e2e/deno.test.ts.
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { defaultConfig } from "../../../src/config.ts";
-import { findRegistry, sharedState } from "../../../src/realm.ts";
-import type { ExitEvent } from "../../../src/types.ts";
+import { describe, expect, test, vi } from "vitest";
+import { expectDeferHeld, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
 
-async function load() {
-  vi.resetModules();
-  return import("../../../adapters/deno.ts");
-}
+const load = () => fresh(() => import("../../../adapters/deno.ts"));
 
 /** Deno's globals: the `Deno` namespace and the window's listener methods, with what was listened to and how it ended. */
 function fakeDeno(exitCode = 0) {
@@ -36,15 +31,8 @@ function fakeDeno(exitCode = 0) {
   return { listened, exits };
 }
 
-const seen = (event: ExitEvent): string => `${event.reason} ${event.runtime} ${event.awaited ? "awaited" : "sync"}`;
 
-afterEach(() => {
-  const registry = findRegistry();
-  registry?.clear();
-  if (registry) registry.config = defaultConfig;
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
-});
+resetAfterEach();
 
 describe("the Deno entry", () => {
   test("on Deno it listens to Deno's exit events and signals from the first registration, and the callbacks see Deno", async () => {
@@ -73,10 +61,7 @@ describe("the Deno entry", () => {
 
   test("on another runtime it refuses, naming both, and registers nothing", async () => {
     const atexit = await load();
-    expect(() => atexit.register(() => {})).toThrow(
-      new Error('[atexit] atexit/adapters/deno is for Deno, but this program runs on Node.js; import "atexit" to get the adapter for this host'),
-    );
-    expect(atexit.count()).toBe(0);
+    expectRefused(atexit, "atexit/adapters/deno", "Deno", "Node.js");
   });
 
   test("on a host it cannot name (globals blanked, a Deno global that is not Deno's) it hooks nothing and names none", async () => {
@@ -97,16 +82,6 @@ describe("the Deno entry", () => {
   test("defer() holds the work for the program: the awaited run waits for it before the callbacks", async () => {
     const atexit = await load();
     fakeDeno();
-    vi.useFakeTimers();
-    const log: string[] = [];
-    // None made yet: defer's host says where this realm's AsyncLocalStorage comes from (Deno's node:async_hooks).
-    sharedState().context = undefined;
-    atexit.defer(new Promise((resolve) => setTimeout(resolve, 1000)).then(() => void log.push("deferred work")));
-    expect(sharedState().context?.constructor.name).toBe("AsyncLocalStorage");
-    atexit.register(() => void log.push("callback"));
-    const running = atexit.runHandlers();
-    await vi.advanceTimersByTimeAsync(1000);
-    await running;
-    expect(log).toEqual(["deferred work", "callback"]);
+    await expectDeferHeld(atexit, "AsyncLocalStorage");
   });
 });

@@ -3,26 +3,14 @@
 // to nothing, and runs the callbacks only on exit() and runHandlers(). Here
 // the host is the Node that runs the tests. Each test loads the entry afresh,
 // as its adapter is made once per load.
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { defaultConfig } from "../../../src/config.ts";
-import { findRegistry, sharedState } from "../../../src/realm.ts";
-import type { ExitEvent } from "../../../src/types.ts";
+import { describe, expect, test, vi } from "vitest";
+import { expectDeferHeld, fresh, resetAfterEach, seen } from "./entry.ts";
 
-async function load() {
-  vi.resetModules();
-  return import("../../../adapters/fallback.ts");
-}
+const load = () => fresh(() => import("../../../adapters/fallback.ts"));
 
-const seen = (event: ExitEvent): string => `${event.reason} ${event.runtime} ${event.awaited ? "awaited" : "sync"}`;
 const listeners = (): number => ["beforeExit", "exit", "SIGINT", "SIGTERM"].reduce((sum, event) => sum + process.listenerCount(event), 0);
 
-afterEach(() => {
-  const registry = findRegistry();
-  registry?.clear();
-  if (registry) registry.config = defaultConfig;
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+resetAfterEach();
 
 describe("the fallback entry", () => {
   test("register() adds a callback and no listener; runHandlers() runs it, naming the host found", async () => {
@@ -50,16 +38,6 @@ describe("the fallback entry", () => {
 
   test("defer() holds the work for the program: the awaited run waits for it before the callbacks", async () => {
     const atexit = await load();
-    vi.useFakeTimers();
-    const log: string[] = [];
-    // None made yet: defer's host says where this realm's AsyncLocalStorage comes from (here, Node's).
-    sharedState().context = undefined;
-    atexit.defer(new Promise((resolve) => setTimeout(resolve, 1000)).then(() => void log.push("deferred work")));
-    expect(sharedState().context?.constructor.name).toBe("AsyncLocalStorage");
-    atexit.register(() => void log.push("callback"));
-    const running = atexit.runHandlers();
-    await vi.advanceTimersByTimeAsync(1000);
-    await running;
-    expect(log).toEqual(["deferred work", "callback"]);
+    await expectDeferHeld(atexit, "AsyncLocalStorage");
   });
 });

@@ -4,26 +4,13 @@
 // after it, which takes the listeners off again, and process.exit is a spy.
 // Each test loads the entry afresh, as its adapter is made once per load.
 // Node runs every exit path for real in test/e2e/node.test.ts.
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { defaultConfig } from "../../../src/config.ts";
-import { findRegistry, sharedState } from "../../../src/realm.ts";
-import type { ExitEvent } from "../../../src/types.ts";
+import { describe, expect, test, vi } from "vitest";
+import { expectDeferHeld, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
 
-async function load() {
-  vi.resetModules();
-  return import("../../../adapters/node.ts");
-}
+const load = () => fresh(() => import("../../../adapters/node.ts"));
 
-const seen = (event: ExitEvent): string => `${event.reason} ${event.runtime} ${event.awaited ? "awaited" : "sync"}`;
 
-afterEach(() => {
-  const registry = findRegistry();
-  registry?.clear();
-  if (registry) registry.config = defaultConfig;
-  vi.unstubAllGlobals();
-  vi.restoreAllMocks();
-  vi.useRealTimers();
-});
+resetAfterEach();
 
 describe("the Node.js entry", () => {
   test("on Node it listens on the process from the first registration, and the callbacks see Node", async () => {
@@ -54,24 +41,11 @@ describe("the Node.js entry", () => {
   test("on another runtime it refuses, naming both, and registers nothing", async () => {
     const atexit = await load();
     vi.stubGlobal("Bun", {});
-    expect(() => atexit.register(() => {})).toThrow(
-      new Error('[atexit] atexit/adapters/node is for Node.js, but this program runs on Bun; import "atexit" to get the adapter for this host'),
-    );
-    expect(atexit.count()).toBe(0);
+    expectRefused(atexit, "atexit/adapters/node", "Node.js", "Bun");
   });
 
   test("defer() holds the work for the program: the awaited run waits for it before the callbacks", async () => {
     const atexit = await load();
-    vi.useFakeTimers();
-    const log: string[] = [];
-    // None made yet: defer's host says where this realm's AsyncLocalStorage comes from.
-    sharedState().context = undefined;
-    atexit.defer(new Promise((resolve) => setTimeout(resolve, 1000)).then(() => void log.push("deferred work")));
-    expect(sharedState().context?.constructor.name).toBe("AsyncLocalStorage");
-    atexit.register(() => void log.push("callback"));
-    const running = atexit.runHandlers();
-    await vi.advanceTimersByTimeAsync(1000);
-    await running;
-    expect(log).toEqual(["deferred work", "callback"]);
+    await expectDeferHeld(atexit, "AsyncLocalStorage");
   });
 });

@@ -6,9 +6,8 @@
 // entry afresh, as its adapter is made once per load. The real workerd runs
 // it in test/e2e/request.test.ts.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
-import { defaultConfig } from "../../../src/config.ts";
+import { fresh, resetAfterEach, seen } from "./entry.ts";
 import { findRegistry, sharedState } from "../../../src/realm.ts";
-import type { ExitEvent } from "../../../src/types.ts";
 
 const cloudflare = vi.hoisted(() => ({ waitUntil: (): unknown => undefined }));
 vi.mock("cloudflare:workers", () => ({
@@ -17,12 +16,8 @@ vi.mock("cloudflare:workers", () => ({
   },
 }));
 
-async function load() {
-  vi.resetModules();
-  return import("../../../adapters/workerd.ts");
-}
+const load = () => fresh(() => import("../../../adapters/workerd.ts"));
 
-const seen = (event: ExitEvent): string => `${event.reason} ${event.runtime} ${event.awaited ? "awaited" : "sync"}`;
 const VERCEL_CONTEXT = Symbol.for("@vercel/request-context");
 
 beforeEach(() => {
@@ -34,14 +29,10 @@ beforeEach(() => {
   state.deferred = undefined;
 });
 
+resetAfterEach();
 afterEach(() => {
-  const registry = findRegistry();
-  registry?.clear();
-  if (registry) registry.config = defaultConfig;
   delete (globalThis as Record<symbol, unknown>)[VERCEL_CONTEXT];
   cloudflare.waitUntil = () => undefined;
-  vi.unstubAllGlobals();
-  vi.useRealTimers();
 });
 
 describe("the workerd entry", () => {
