@@ -16,27 +16,13 @@ import type { DenoLike } from "../../../adapters/types/deno.ts";
 import type { ProcessLike } from "../../../adapters/types/process.ts";
 import { defaultConfig } from "../../../src/config.ts";
 import type { AtexitConfig } from "../../../src/types.ts";
-import { type FakeProcess, fakePaths, fakeProcess, fakeStream } from "./fake-process.ts";
+import { type FakeProcess, fakePaths, fakeProcess, fakeStream, withProcess } from "./fake-process.ts";
 
 // The engine as it is, watched: the host Deno's adapter hands it is what these tests drive.
 vi.mock("../../../adapters/_engine.ts", async (importOriginal) => {
   const engine = await importOriginal<typeof import("../../../adapters/_engine.ts")>();
   return { ...engine, serverAdapter: vi.fn(engine.serverAdapter) };
 });
-
-/**
- * Runs `body` with `globalThis.process` replaced by `value`, synchronously, so
- * that nothing else (vitest itself) sees the replacement.
- */
-function withProcess<T>(value: unknown, body: () => T): T {
-  const saved = globalThis.process;
-  Object.defineProperty(globalThis, "process", { value, configurable: true, writable: true });
-  try {
-    return body();
-  } finally {
-    Object.defineProperty(globalThis, "process", { value: saved, configurable: true, writable: true });
-  }
-}
 
 /** The host Deno's adapter makes for `deno`, with `proc` as the node:process it finds at its making. */
 function denoHost(deno: DenoLike, proc: ProcessLike | undefined): ServerHost {

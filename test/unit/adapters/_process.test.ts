@@ -6,21 +6,7 @@
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { currentExitCode, flushStdio, getProcess, keepLast, processEntryAdapter } from "../../../adapters/_process.ts";
 import type { ProcessLike } from "../../../adapters/types/process.ts";
-import { fakeProcess, fakeStream } from "./fake-process.ts";
-
-/**
- * Runs `body` with `globalThis.process` replaced by `value`, synchronously, so
- * that nothing else (vitest itself) sees the replacement.
- */
-function withProcess<T>(value: unknown, body: () => T): T {
-  const saved = globalThis.process;
-  Object.defineProperty(globalThis, "process", { value, configurable: true, writable: true });
-  try {
-    return body();
-  } finally {
-    Object.defineProperty(globalThis, "process", { value: saved, configurable: true, writable: true });
-  }
-}
+import { fakeProcess, fakeStream, withProcess } from "./fake-process.ts";
 
 const noop = (): void => {};
 const usable = { on: noop, off: noop, listenerCount: () => 0, kill: noop, exit: noop };

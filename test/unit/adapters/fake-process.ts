@@ -2,7 +2,8 @@
 // and for Deno's (adapters/_deno.ts), shared by their unit tests: a process
 // that is a real EventEmitter (so `newListener`, listener order and counts
 // behave as Node's do) but ends and signals nothing, and exit paths that
-// only record what a host's listeners asked of the engine.
+// only record what a host's listeners asked of the engine; and a way to
+// swap `globalThis.process` for the length of a synchronous call.
 import { EventEmitter } from "node:events";
 import type { ExitPaths } from "../../../adapters/_host.ts";
 import type { Adapter } from "../../../src/protocol.ts";
@@ -66,4 +67,18 @@ export function listened(adapter: (proc: ProcessLike) => Adapter): string[] {
   const installed = adapter(proc);
   installed.install?.({ config: { extraSignals: ["SIGSTKFLT", "SIGQUIT"] } } as never);
   return proc.eventNames().filter((event): event is string => typeof event === "string" && event.startsWith("SIG"));
+}
+
+/**
+ * Runs `body` with `globalThis.process` replaced by `value`, synchronously, so
+ * that nothing else (vitest itself) sees the replacement.
+ */
+export function withProcess<T>(value: unknown, body: () => T): T {
+  const saved = globalThis.process;
+  Object.defineProperty(globalThis, "process", { value, configurable: true, writable: true });
+  try {
+    return body();
+  } finally {
+    Object.defineProperty(globalThis, "process", { value: saved, configurable: true, writable: true });
+  }
 }
