@@ -44,3 +44,23 @@ describe("bundling for the browser", () => {
     expect(code).not.toContain("visibilitychange");
   });
 });
+
+// bench/features.mjs measures what each feature costs by stubbing its code
+// out of the register-only bundle. A stub that no longer finds its code
+// throws; one that finds it but removes nothing would report 0 bytes. Either
+// way the table would lie, so each row is held to removing some code here,
+// where a refactor that stales it fails at once.
+describe("the bench's per-feature table", () => {
+  test("every stub applies, and removes code on each platform it is measured on", async () => {
+    const { measureFeatures } = await import("../bench/size.mjs");
+    const { rows } = await measureFeatures();
+    const measured = rows.flatMap((row: Record<string, { minified: number } | string | boolean>) =>
+      ["node", "browser"].flatMap((platform) => {
+        const cost = row[platform] as { minified: number } | undefined;
+        return cost ? [`${platform}: ${String(row.feature)} ${cost.minified > 0 ? "removes code" : "removes nothing"}`] : [];
+      }),
+    );
+    expect(measured.length).toBeGreaterThan(20);
+    expect(measured.filter((line) => line.endsWith("removes nothing"))).toEqual([]);
+  }, 120_000);
+});
