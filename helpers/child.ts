@@ -82,16 +82,18 @@ function childKind(child: unknown): "node" | "bun" | "deno" | undefined {
 }
 
 /** What killOnExit reads of `child`, once, up front: its kind, its pid, and whether it has already ended. */
-function inspect(child: unknown): { kind: ReturnType<typeof childKind>; pid: unknown; exited: boolean } {
+function inspect(child: unknown): { kind: "node" | "bun" | "deno"; pid: unknown; exited: boolean } {
   try {
     const kind = childKind(child);
-    if (!kind) return { kind, pid: undefined, exited: false };
-    const c = child as NodeChild;
-    return { kind, pid: c.pid, exited: kind !== "deno" && (c.exitCode !== null || c.signalCode !== null) };
+    if (kind) {
+      const c = child as NodeChild;
+      return { kind, pid: c.pid, exited: kind !== "deno" && (c.exitCode !== null || c.signalCode !== null) };
+    }
   } catch (error) {
     // A Proxy's trap or a getter that throws: the caller's input failing, said as such.
     throw new TypeError(`[atexit] killOnExit() could not read the child: ${reasonOf(error)}`, { cause: error });
   }
+  throw new TypeError(`[atexit] killOnExit() expects a child process (node:child_process, Deno or Bun), got ${describe(child)}`);
 }
 
 /** Sends `signal` to `pid` (a negative pid: its group); false if nothing was there to signal. */
@@ -151,7 +153,6 @@ function windows(): boolean {
  */
 export function killOnExit(child: ChildLike, options?: KillOptions): Registration {
   const { kind, pid, exited: endedAlready } = inspect(child);
-  if (!kind) throw new TypeError(`[atexit] killOnExit() expects a child process (node:child_process, Deno or Bun), got ${describe(child)}`);
   const checked = checkOptions("killOnExit", options, killChecks) as KillOptions;
   if (!Number.isInteger(pid) || (pid as number) <= 0) {
     throw new TypeError(`[atexit] killOnExit() expects a running child process; its pid is ${describe(pid)} (did it fail to start?)`);

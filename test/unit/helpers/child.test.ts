@@ -19,7 +19,7 @@ function nodeChild(pid: number, ends: (signal: string) => boolean = () => true) 
     exitCode: null as number | null,
     signalCode: null as string | null,
     kill: () => true,
-    once: (_: "exit", listener: () => void) => void listeners.add(listener),
+    once: (event: string, listener: () => void) => void (event === "exit" && listeners.add(listener)),
     removeListener: (_: "exit", listener: () => void) => void listeners.delete(listener),
     end(signal: string | null, code: number | null = null) {
       child.signalCode = signal;
@@ -56,9 +56,26 @@ function stubKill(): void {
   });
 }
 
+/**
+ * Whether `promise` has settled once what is due by now has run. With fake
+ * timers, an exit path that waits for what it should not fails at once,
+ * instead of waiting out forceAfter or the callback timeout.
+ */
+async function settledNow(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  await vi.advanceTimersByTimeAsync(0);
+  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
+  return settled;
+}
+
 afterEach(() => {
+  vi.useRealTimers();
   clear();
-  configure({ totalTimeout: 9000 });
+  configure({ timeout: 5000, totalTimeout: 9000 });
   vi.restoreAllMocks();
   sent = [];
   groupAlive = new Map();
@@ -81,18 +98,23 @@ describe("the exit paths", () => {
   });
 
   test("a child that ignores the signal gets SIGKILL after forceAfter, not before", async () => {
+    vi.useFakeTimers();
     stubKill();
     const child = track(nodeChild(4002, (signal) => signal === "SIGKILL"));
     killOnExit(child, { forceAfter: 60 });
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    const started = Date.now();
-    await runHandlers();
-    expect(error).not.toHaveBeenCalled();
+    const ran = runHandlers();
+    await vi.advanceTimersByTimeAsync(59);
+    expect(sent).toEqual([[4002, "SIGTERM"]]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(sent).toEqual([
       [4002, "SIGTERM"],
       [4002, "SIGKILL"],
     ]);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(55);
+    // Gone `dies` ms after SIGKILL, and the run with it.
+    await vi.advanceTimersByTimeAsync(child.dies);
+    expect(await settledNow(ran)).toBe(true);
+    expect(error).not.toHaveBeenCalled();
   });
 
   test("the signal option is what is sent first", async () => {
@@ -135,14 +157,16 @@ describe("the exit paths", () => {
   });
 
   test("tree: a group that empties on the signal gets nothing more", async () => {
+    vi.useFakeTimers();
     stubKill();
     const child = track(nodeChild(4006));
     groupAlive.set(4006, true);
     killOnExit(child, { tree: true, forceAfter: 1000 });
-    const started = Date.now();
-    await runHandlers();
+    const ran = runHandlers();
+    // Empty `dies` ms after the signal, and seen so at the next look, GROUP_POLL_MS (20) later at most.
+    await vi.advanceTimersByTimeAsync(child.dies + 20);
+    expect(await settledNow(ran)).toBe(true);
     expect(sent).toEqual([[-4006, "SIGTERM"]]);
-    expect(Date.now() - started).toBeLessThan(500);
   });
 
   test("tree, for a child that leads no group (spawned without detached): the child alone is signalled and waited for", async () => {
@@ -170,10 +194,9 @@ describe("the exit paths", () => {
     const child = nodeChild(4008);
     killOnExit(child, { forceAfter: 5000 });
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    const started = Date.now();
-    await runHandlers();
+    vi.useFakeTimers();
     // Nothing there to signal is nothing to wait for.
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await settledNow(runHandlers())).toBe(true);
     // Nothing reported as a failure, and the run consumed the registration.
     expect(error).not.toHaveBeenCalled();
     expect(count()).toBe(0);
@@ -182,14 +205,37 @@ describe("the exit paths", () => {
 
 describe("time limits", () => {
   test("the callback's own limit covers forceAfter and SIGKILL's wait: a child slow to die after SIGKILL is not a failure", async () => {
+    vi.useFakeTimers();
     stubKill();
+    // A configured callback limit shorter than the wait: the registration's own one applies.
+    configure({ timeout: 100 });
     const child = track(nodeChild(4030, (signal) => signal === "SIGKILL"));
     child.dies = 700;
     killOnExit(child, { forceAfter: 50 });
     const error = vi.spyOn(console, "error").mockImplementation(() => {});
-    await runHandlers();
+    const ran = runHandlers();
+    await vi.advanceTimersByTimeAsync(50 + 700);
+    expect(await settledNow(ran)).toBe(true);
     expect(error).not.toHaveBeenCalled();
     expect(child.signalCode).toBe("SIGKILL");
+  });
+
+  test("a child still there SIGKILL's wait (1 s) after SIGKILL is left: the callback ends, within its own limit", async () => {
+    vi.useFakeTimers();
+    stubKill();
+    const child = track(nodeChild(4032, () => false));
+    killOnExit(child, { forceAfter: 50 });
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    const ran = runHandlers();
+    await vi.advanceTimersByTimeAsync(50 + 999);
+    expect(await settledNow(ran)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settledNow(ran)).toBe(true);
+    expect(sent).toEqual([
+      [4032, "SIGTERM"],
+      [4032, "SIGKILL"],
+    ]);
+    expect(error).not.toHaveBeenCalled();
   });
 
   test("the run's total deadline cuts the wait short: SIGKILL then, and the timeout names the child", async () => {
@@ -224,6 +270,21 @@ describe("hosts", () => {
       vi.unstubAllGlobals();
     }
     expect(kills).toEqual([[4040, "SIGTERM"]]);
+  });
+
+  test("without a process global, and a Deno without build, tree signals the child alone through Deno.kill: there is no group to ask about", () => {
+    const kills: Sent[] = [];
+    const saved = globalThis.process;
+    vi.stubGlobal("Deno", { kill: (pid: number, signal: string) => void kills.push([pid, signal]) });
+    try {
+      Object.defineProperty(globalThis, "process", { value: undefined, configurable: true, writable: true });
+      killOnExit(nodeChild(4044), { tree: true });
+      runExitNow();
+    } finally {
+      Object.defineProperty(globalThis, "process", { value: saved, configurable: true, writable: true });
+      vi.unstubAllGlobals();
+    }
+    expect(kills).toEqual([[4044, "SIGTERM"]]);
   });
 
   test("with neither process nor Deno, nothing is sent and nothing throws", () => {
@@ -357,7 +418,14 @@ describe("bad input", () => {
 
   test("a child whose once() throws: an [atexit] TypeError, and the registration is taken back", () => {
     const hostile = { ...nodeChild(4023), once: throwing };
-    expect(() => killOnExit(hostile as never)).toThrow(new TypeError("[atexit] killOnExit() could not listen to the child: trap"));
+    let thrown: unknown;
+    try {
+      killOnExit(hostile as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toEqual(new TypeError("[atexit] killOnExit() could not listen to the child: trap"));
+    expect(((thrown as Error).cause as Error).message).toBe("trap");
     expect(count()).toBe(0);
   });
 
