@@ -17,7 +17,24 @@ const api = createApi(() => ({ runtime: "unknown" }));
 const defer = (promise: PromiseLike<unknown>): void => deferWith({ context: processContext }, promise);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Whether `promise` has settled once what is due by now has run. With fake
+ * timers, a run that waits for what it should not fails at once, instead of
+ * waiting out the callback timeout.
+ */
+async function settledNow(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => void (settled = true),
+    () => void (settled = true),
+  );
+  await vi.advanceTimersByTimeAsync(0);
+  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
+  return settled;
+}
+
 afterEach(() => {
+  vi.useRealTimers();
   api.clear();
   api.configure({ ...defaultConfig });
   sharedState().deferred?.clear();
@@ -26,15 +43,22 @@ afterEach(() => {
 
 describe("defer() in a program", () => {
   test("runHandlers() waits for deferred work, then runs the callbacks LIFO, last ones after", async () => {
+    vi.useFakeTimers();
     const seen: string[] = [];
     api.register(() => void seen.push("last"), { last: true });
     api.register(() => void seen.push("first"));
     defer(sleep(40).then(() => seen.push("deferred")));
-    await api.runHandlers();
+    const ran = api.runHandlers();
+    await vi.advanceTimersByTimeAsync(39);
+    expect(seen).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    // Done as soon as the work is: not at the callback timeout.
+    expect(await settledNow(ran)).toBe(true);
     expect(seen).toEqual(["deferred", "first", "last"]);
   });
 
   test("work deferred while deferred work runs is waited for too", async () => {
+    vi.useFakeTimers();
     const seen: string[] = [];
     api.register(() => void seen.push("callback"));
     defer(
@@ -43,7 +67,11 @@ describe("defer() in a program", () => {
         seen.push("outer");
       }),
     );
-    await api.runHandlers();
+    const ran = api.runHandlers();
+    await vi.advanceTimersByTimeAsync(39);
+    expect(seen).toEqual(["outer"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settledNow(ran)).toBe(true);
     expect(seen).toEqual(["outer", "inner", "callback"]);
   });
 
@@ -92,7 +120,9 @@ describe("defer() in a program", () => {
     api.register(() => void seen.push("callback"));
     const boom = new Error("upload failed");
     defer(Promise.reject(boom));
-    await api.runHandlers();
+    vi.useFakeTimers();
+    // Settled at once: the rejection counts as the work's end.
+    expect(await settledNow(api.runHandlers())).toBe(true);
     expect(seen).toEqual(["callback"]);
     expect(onError).not.toHaveBeenCalled();
     expect(printed).toHaveBeenCalledWith("[atexit] deferred work failed:", boom);
@@ -136,32 +166,44 @@ describe("defer() in a program", () => {
   });
 
   test("a thenable function is a promise too", async () => {
+    vi.useFakeTimers();
     const seen: string[] = [];
     api.register(() => void seen.push("callback"));
     defer(Object.assign(() => {}, { then: (resolve: () => void) => void setTimeout(() => (seen.push("thenable"), resolve()), 20) }) as never);
-    await api.runHandlers();
+    const ran = api.runHandlers();
+    await vi.advanceTimersByTimeAsync(20);
+    expect(await settledNow(ran)).toBe(true);
     expect(seen).toEqual(["thenable", "callback"]);
   });
 
   test("with no timeout (Infinity), deferred work is waited for as long as it takes", async () => {
+    vi.useFakeTimers();
     const onError = vi.fn();
     api.configure({ timeout: Infinity, totalTimeout: Infinity, onError });
     const seen: string[] = [];
     api.register(() => void seen.push("callback"));
-    defer(sleep(30).then(() => seen.push("deferred")));
-    await api.runHandlers();
+    // Ten hours: far past the default limits.
+    defer(sleep(36_000_000).then(() => seen.push("deferred")));
+    const ran = api.runHandlers();
+    await vi.advanceTimersByTimeAsync(36_000_000 - 1);
+    expect(seen).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await settledNow(ran)).toBe(true);
     expect(seen).toEqual(["deferred", "callback"]);
     expect(onError).not.toHaveBeenCalled();
   });
 
   test("a deferred promise does not keep the callbacks from being awaited after it", async () => {
+    vi.useFakeTimers();
     const seen: string[] = [];
     api.register(async () => {
       await sleep(20);
       seen.push("slow callback");
     });
     defer(sleep(20).then(() => seen.push("deferred")));
-    await api.runHandlers();
+    const ran = api.runHandlers();
+    await vi.advanceTimersByTimeAsync(40);
+    expect(await settledNow(ran)).toBe(true);
     expect(seen).toEqual(["deferred", "slow callback"]);
   });
 
