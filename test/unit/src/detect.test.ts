@@ -5,8 +5,16 @@
 // error an entry made for another runtime throws. The real hosts are
 // detected in test/e2e and test/browser, and by the DOM environments in
 // test/dom.
-import { describe, expect, test } from "vitest";
-import { assertRuntime, detect, hasPage } from "../../../src/detect.ts";
+import { beforeEach, describe, expect, test, vi } from "vitest";
+
+// Loaded afresh for each test, so that the tables the module makes as it
+// loads (the hosts in order, their display names) are made inside the test
+// (a mutation run's changes to them are only active while a test runs).
+let { assertRuntime, detect, hasPage } = await import("../../../src/detect.ts");
+beforeEach(async () => {
+  vi.resetModules();
+  ({ assertRuntime, detect, hasPage } = await import("../../../src/detect.ts"));
+});
 
 const deno = { Deno: { version: { deno: "2.9.0" } } };
 const bun = { Bun: { version: "1.4.0" } };

@@ -6,7 +6,7 @@
 // Proxies, throwing traps and getters) get the same [atexit] errors. The
 // property test of arbitrary input to every public function is
 // test/unit/api.property.test.ts.
-import { afterEach, describe, expect, test, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { createApi } from "../../fixtures/api.ts";
 import { defaultConfig } from "../../../src/config.ts";
 import { getRegistry } from "../../../src/realm.ts";
@@ -544,6 +544,20 @@ describe("hostile input: revoked Proxies and throwing traps get [atexit] errors"
     }
   });
 
+  test("options that are a revoked Proxy are named as such: no options object", () => {
+    expectError(
+      thrown(() => api().register(() => {}, loose(revoked({})))),
+      TypeError,
+      "[atexit] register() expects an options object, got revoked proxy",
+    );
+  });
+
+  test("a thrown value that cannot even be made text is \"an unreadable error\"", () => {
+    // No prototype: String() of it throws.
+    const options = { get timeout(): number { throw Object.create(null); } };
+    expectError(thrown(() => api().register(() => {}, options)), TypeError, "[atexit] register() could not read its options: an unreadable error");
+  });
+
   test("unregister(a revoked Proxy of a function) → 0, as for any function never registered", () => {
     expect(api().unregister(revoked(() => {}))).toBe(0);
   });
@@ -570,5 +584,64 @@ describe("hostile input: revoked Proxies and throwing traps get [atexit] errors"
     a.register(() => void log.push("ran"));
     await a.runHandlers();
     expect(log).toEqual(["ran"]);
+  });
+});
+
+describe("errors carry a cause only when something was thrown underneath", () => {
+  test("bad input itself: no cause", () => {
+    const error = thrown(() => setup().api.register(loose(42)));
+    expect(error).toBeInstanceOf(TypeError);
+    expect("cause" in (error as Error)).toBe(false);
+  });
+
+  test("a getter that threw: that is the cause", () => {
+    const boom = new Error("getter");
+    const error = thrown(() => setup().api.configure({ get timeout(): number { throw boom; } }));
+    expect((error as Error).cause).toBe(boom);
+  });
+});
+
+// Loaded afresh for each test below, so that the tables of checks the module
+// makes as it loads are made inside the test (a mutation run's changes to
+// them are only active while a test runs).
+let validate = await import("../../../src/validate.ts");
+
+describe("the checks made as the module loads, one per kind of option", () => {
+  beforeEach(async () => {
+    vi.resetModules();
+    validate = await import("../../../src/validate.ts");
+  });
+
+  test.each([
+    [{ timeout: "5" }, TypeError, 'option "timeout" must be a number of milliseconds, got string'],
+    [{ last: 1 }, TypeError, 'option "last" must be a boolean, got number'],
+    [{ signal: {} }, TypeError, 'option "signal" must be an AbortSignal, got object'],
+    [{ once: "yes" }, TypeError, 'option "once" must be a boolean, got string'],
+    [{ name: 7 }, TypeError, 'option "name" must be a string, got number'],
+  ] as const)("register %o → %s", (options, type, message) => {
+    expectError(thrown(() => validate.checkRegisterOptions(options)), type, `[atexit] register() ${message}`);
+  });
+
+  test("register: good values of every option are what it returns", () => {
+    const signal = new AbortController().signal;
+    const options = { timeout: 5, last: true, signal, once: false, name: "flush" };
+    expect(validate.checkRegisterOptions(options)).toEqual(options);
+  });
+
+  test.each([
+    [{ totalTimeout: -1 }, RangeError, 'option "totalTimeout" must be 0 or more milliseconds, got -1'],
+    [{ onError: "log" }, TypeError, 'option "onError" must be a function, got string'],
+    [{ errorExitCode: 256 }, RangeError, 'expects option "errorExitCode" to be an integer from 0 to 255, got 256'],
+    [{ extraSignals: "SIGUSR2" }, TypeError, 'option "extraSignals" must be an array of signal names, got string'],
+    [{ awaitCrash: 1 }, TypeError, 'option "awaitCrash" must be a boolean, got number'],
+    [{ shutdownMessage: 1 }, TypeError, 'option "shutdownMessage" must be a string, got number'],
+  ] as const)("configure %o → %s", (options, type, message) => {
+    expectError(thrown(() => validate.checkConfig(options)), type, `[atexit] configure() ${message}`);
+  });
+
+  test("configure: good values of every kind are what it returns", () => {
+    const onError = (): void => {};
+    const options = { timeout: 1, onError, errorExitCode: 3, extraSignals: ["SIGUSR2"], awaitCrash: true, shutdownMessage: "stop" };
+    expect(validate.checkConfig(options)).toEqual(options);
   });
 });
