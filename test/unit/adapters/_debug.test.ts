@@ -3,12 +3,20 @@
 // async work that a path which cannot wait had to cut, which a run
 // (src/run.ts) makes only through an adapter that asks for it. The server
 // runtimes print these for real in test/e2e.
-import { afterEach, describe, expect, test, vi } from "vitest";
-import { debugRequested, printCut, printDebug } from "../../../adapters/_debug.ts";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Trigger } from "../../../src/protocol.ts";
 import { runAwaited, runNow } from "../../../src/run.ts";
 import type { ExitEvent } from "../../../src/types.ts";
 import { setup } from "../fresh-registry.ts";
+
+// Loaded afresh for each test, so that the functions the module makes as it
+// loads are made inside the test (a mutation run's changes to them are only
+// active while a test runs).
+let { debugRequested, printCut, printDebug } = await import("../../../adapters/_debug.ts");
+beforeEach(async () => {
+  vi.resetModules();
+  ({ debugRequested, printCut, printDebug } = await import("../../../adapters/_debug.ts"));
+});
 
 const exitTrigger: Trigger = { reason: "exit", code: 0, runtime: "node", final: true };
 

@@ -3,13 +3,26 @@
 // it leaves alone), and which settings reinstall the adapter's listeners when
 // they change. Read through configure() (src/api.ts), the one function that
 // applies the table; how each value is checked is test/unit/src/validate.test.ts's.
-import { afterEach, describe, expect, test } from "vitest";
-import { createApi } from "../../fixtures/api.ts";
-import { configure } from "../../../src/api.ts";
-import { defaultConfig } from "../../../src/config.ts";
-import { getRegistry } from "../../../src/realm.ts";
-import { printError } from "../../../src/report.ts";
+import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
+import type { OptInSignal } from "../../../src/types.ts";
 import { fakeAdapter } from "../fresh-registry.ts";
+
+// Loaded afresh for each test, with what reads the tables (configure() and
+// its checks), so that the tables config.ts makes as it loads are made inside
+// the test (a mutation run's changes to them are only active while a test runs).
+const load = async () => ({
+  ...(await import("../../fixtures/api.ts")),
+  ...(await import("../../../src/api.ts")),
+  ...(await import("../../../src/config.ts")),
+  ...(await import("../../../src/realm.ts")),
+  ...(await import("../../../src/report.ts")),
+});
+let { createApi, configure, defaultConfig, getRegistry, printError, OPT_IN_SIGNALS, STOP_SIGNALS } = await load();
+beforeEach(async () => {
+  vi.resetModules();
+  ({ createApi, configure, defaultConfig, getRegistry, printError, OPT_IN_SIGNALS, STOP_SIGNALS } = await load());
+  getRegistry().config = defaultConfig;
+});
 
 afterEach(() => {
   getRegistry().clear();
@@ -30,6 +43,33 @@ describe("the defaults", () => {
     });
     expect(Object.isFrozen(defaultConfig)).toBe(true);
     expect(Object.isFrozen(defaultConfig.extraSignals)).toBe(true);
+  });
+});
+
+describe("the signal lists", () => {
+  // The README's Signals table states both lists; a change to either is a change to it.
+  test("the requests to stop, listened to by default, are refused as extras: they are handled already", () => {
+    expect(STOP_SIGNALS).toEqual(["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU", "SIGBREAK"]);
+    for (const signal of STOP_SIGNALS) {
+      // The type refuses it already; a program without types is refused at the call.
+      expect(() => configure({ extraSignals: [signal as OptInSignal] })).toThrow(`cannot take ${signal} (it is handled by default)`);
+    }
+  });
+
+  test("extraSignals takes each catchable signal that ends a process and is not listened to already", () => {
+    expect(OPT_IN_SIGNALS).toEqual([
+      "SIGQUIT",
+      "SIGUSR2",
+      "SIGALRM",
+      "SIGVTALRM",
+      "SIGXFSZ",
+      "SIGIO",
+      "SIGSTKFLT",
+      "SIGABRT",
+      "SIGTRAP",
+      "SIGSYS",
+    ]);
+    expect(configure({ extraSignals: OPT_IN_SIGNALS as readonly OptInSignal[] }).extraSignals).toEqual(OPT_IN_SIGNALS);
   });
 });
 
