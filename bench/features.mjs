@@ -127,22 +127,25 @@ export const features = [
     stubs: { "src/registry.ts": [{ name: "Registry.clear", body: "" }] },
   },
   {
-    feature: "register's `last` and `once` options",
-    where: "src/registry.ts (the second stack), src/validate.ts registerChecks",
+    feature: "register's `first`, `last` and `once` options",
+    where: "src/registry.ts (the first and last stacks), src/validate.ts registerChecks, checkRegisterOptions",
     platforms: both,
     estimate: true,
     stubs: {
       "src/registry.ts": [
-        { name: "Registry.#stackOf", body: "return this.#ordinary;" },
-        { find: "this.#ordinary.pop() ?? this.#last.pop()", replace: "this.#ordinary.pop()" },
+        { name: "Registry.#stackOf", body: "return this.#stacks[0]!;" },
+        { find: "[[], [], []]", replace: "[[]]" },
+        {
+          find: "      const [first, ordinary, last] = this.#stacks;\n      const entry = first!.pop() ?? ordinary!.pop() ?? last!.pop();\n",
+          replace: "      const entry = this.#stacks[0]!.pop();\n",
+        },
         { find: "if (own.keep && !entry.options.once)", replace: "if (own.keep)" },
-        { find: "    this.#last.sort(bySeq);\n", replace: "" },
-        { find: "    this.#last = this.#last.filter(isActive);\n", replace: "" },
-        { find: "...this.#ordinary, ...this.#last,", replace: "...this.#ordinary," },
       ],
       "src/validate.ts": [
+        { name: "registerChecks.first", value: "duration" },
         { name: "registerChecks.last", value: "duration" },
         { name: "registerChecks.once", value: "duration" },
+        { name: "checkRegisterOptions", body: "return checkOptions(\"register\", options, registerChecks) as RegisterOptions;" },
       ],
     },
   },

@@ -120,8 +120,8 @@ export interface SharedRegistry {
   /** Begins a run (none may be under way). */
   begin(trigger: Trigger, options: RunOptions): Run;
   /**
-   * The next callback of `run`, taken out of the stacks: ordinary ones LIFO,
-   * then `last` ones LIFO; undefined when none is left, or when `run` is no
+   * The next callback of `run`, taken out of the stacks: `first` ones LIFO,
+   * then ordinary ones LIFO, then `last` ones LIFO; undefined when none is left, or when `run` is no
    * longer the current one. A callback registered again during the run after
    * it ran waits for the next run.
    */

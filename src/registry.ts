@@ -39,10 +39,10 @@ interface RegistryRun extends Run {
  * operations (protocol.ts). It knows nothing about runtimes, and of runs only
  * their bookkeeping: run.ts drives them through `begin`, `take` and `close`.
  *
- * Registrations sit in two arrays in registration order (ordinary ones, and
- * `last` ones), so a run takes the newest from the end. Removing one marks it
- * retired and leaves it in place until retired ones outnumber the living,
- * when both arrays are compacted: register and unregister stay O(1)
+ * Registrations sit in three arrays in registration order (`first` ones,
+ * ordinary ones and `last` ones), so a run takes the newest from the end.
+ * Removing one marks it retired and leaves it in place until retired ones
+ * outnumber the living, when the arrays are compacted: register and unregister stay O(1)
  * (amortized) however many registrations there are.
  */
 export class Registry implements SharedRegistry {
@@ -51,8 +51,8 @@ export class Registry implements SharedRegistry {
   size = 0;
   current: RegistryRun | undefined;
   installed: Adapter | undefined;
-  #ordinary: Registered[] = [];
-  #last: Registered[] = [];
+  /** The `first` registrations, the ordinary ones and the `last` ones: a run takes from each in turn. */
+  #stacks: Registered[][] = [[], [], []];
   /** Retired entries still in the arrays. */
   #retired = 0;
   #seq = 0;
@@ -145,7 +145,8 @@ export class Registry implements SharedRegistry {
     // call takes nothing more (the callbacks are linked back for the next run).
     if (own !== run) return;
     for (;;) {
-      const entry = this.#ordinary.pop() ?? this.#last.pop();
+      const [first, ordinary, last] = this.#stacks;
+      const entry = first!.pop() ?? ordinary!.pop() ?? last!.pop();
       if (!entry) return undefined;
       if (!isActive(entry)) {
         this.#retired--;
@@ -171,8 +172,7 @@ export class Registry implements SharedRegistry {
     // Back in registration order, among those the run left (a callback
     // registered during the run ran, and was taken, before older ones).
     for (const entry of own.back) if (isActive(entry)) this.#stackOf(entry).push(entry);
-    this.#ordinary.sort(bySeq);
-    this.#last.sort(bySeq);
+    for (const stack of this.#stacks) stack.sort(bySeq);
     if (this.size === 0 && !own.holdListeners) this.detach();
   }
 
@@ -191,16 +191,16 @@ export class Registry implements SharedRegistry {
 
   /** Every active registration, in no particular order: in the arrays, or taken out by the run under way. */
   #entries(): Entry[] {
-    return [...this.#ordinary, ...this.#last, ...(this.current?.back ?? [])].filter(isActive);
+    return [...this.#stacks.flat(), ...(this.current?.back ?? [])].filter(isActive);
   }
 
   #stackOf(entry: Entry): Entry[] {
-    return entry.options.last ? this.#last : this.#ordinary;
+    const { first, last } = entry.options;
+    return this.#stacks[first ? 0 : last ? 2 : 1]!;
   }
 
   #compact(): void {
-    this.#ordinary = this.#ordinary.filter(isActive);
-    this.#last = this.#last.filter(isActive);
+    this.#stacks = this.#stacks.map((stack) => stack.filter(isActive));
     this.#retired = 0;
   }
 

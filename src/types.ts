@@ -157,6 +157,12 @@ export type ExitCallback<R extends ExitReason = ExitReason> = (event: ExitEvent<
 export interface RegisterOptions {
   /** Milliseconds this callback may take on awaited paths; defaults to the configured `timeout`. */
   readonly timeout?: number | undefined;
+  /**
+   * Run before every ordinary callback, on each exit path: what stops taking
+   * work before the resources that work uses close (a server's `drain`, a
+   * queue consumer). `first` callbacks run LIFO among themselves.
+   */
+  readonly first?: boolean | undefined;
   /** Run after every ordinary callback (log flushers); `last` callbacks run LIFO among themselves. */
   readonly last?: boolean | undefined;
   /** Remove the registration when this signal aborts; an aborted signal registers nothing. */
@@ -271,7 +277,7 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    * synchronously, depends on the runtime (see each entry point).
    *
    * @param callback The function to run; it is told about the exit ({@linkcode ExitEvent}).
-   * @param options Its `timeout`, `last`, `signal`, `once` and `name` ({@linkcode RegisterOptions}).
+   * @param options Its `timeout`, `first`, `last`, `signal`, `once` and `name` ({@linkcode RegisterOptions}).
    * @returns A handle that unregisters this registration ({@linkcode Registration}).
    * @throws {TypeError} If `callback` is not a function, an option has the wrong type or an unknown
    *   key, or the `signal` cannot be listened to; the message starts with `[atexit] register()`.

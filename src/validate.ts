@@ -91,6 +91,7 @@ export function checkOptions(fn: string, options: unknown, checks: Readonly<Reco
 
 const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
   timeout: duration,
+  first: /* @__PURE__ */ ofType("boolean"),
   last: /* @__PURE__ */ ofType("boolean"),
   // Known by its shape, so that another realm's signal, or a polyfill's, is one.
   signal: (fn, key, value) => {
@@ -106,8 +107,11 @@ const registerChecks: Readonly<Record<keyof RegisterOptions, Check>> = {
   name: /* @__PURE__ */ ofType("string"),
 };
 
-export const checkRegisterOptions = (options: unknown): RegisterOptions =>
-  checkOptions("register", options, registerChecks) as RegisterOptions;
+export function checkRegisterOptions(options: unknown): RegisterOptions {
+  const checked = checkOptions("register", options, registerChecks) as RegisterOptions;
+  if (checked.first && checked.last) fail(RangeError, "register", 'options "first" and "last" exclude each other');
+  return checked;
+}
 
 /** How each kind of setting (config.ts) is checked. */
 const settingChecks: Readonly<Record<SettingKind, Check>> = {

@@ -51,8 +51,9 @@ describe("public types", () => {
     });
   });
 
-  test("RegisterOptions: timeout, last, signal, once and name", () => {
-    expectTypeOf<keyof RegisterOptions>().toEqualTypeOf<"timeout" | "last" | "signal" | "once" | "name">();
+  test("RegisterOptions: timeout, first, last, signal, once and name", () => {
+    expectTypeOf<keyof RegisterOptions>().toEqualTypeOf<"timeout" | "first" | "last" | "signal" | "once" | "name">();
+    expectTypeOf<RegisterOptions["first"]>().toEqualTypeOf<boolean | undefined>();
     expectTypeOf<RegisterOptions["name"]>().toEqualTypeOf<string | undefined>();
   });
 

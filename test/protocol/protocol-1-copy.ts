@@ -91,11 +91,12 @@ export class StubRegistry implements SharedRegistry {
     this.log.push("take");
     const own = this.#run;
     if (own !== run) return undefined;
-    // Ordinary ones LIFO, then `last` ones LIFO.
-    for (const last of [false, true]) {
+    // `first` ones LIFO, then ordinary ones LIFO, then `last` ones LIFO.
+    const phaseOf = (entry: Entry): number => (entry.options.first ? 0 : entry.options.last ? 2 : 1);
+    for (const phase of [0, 1, 2]) {
       for (let i = this.#entries.length - 1; i >= 0; i--) {
         const entry = this.#entries[i]!;
-        if (entry.seq < 0 || Boolean(entry.options.last) !== last) continue;
+        if (entry.seq < 0 || phaseOf(entry) !== phase) continue;
         this.#entries.splice(i, 1);
         if (entry.seq >= own.firstSeq && own.ran.has(entry.callback)) {
           own.back.push(entry);

@@ -13,8 +13,12 @@ import type { ExitCallback, Registration } from "../../../src/types.ts";
 const FUNCTIONS = 4; // a small pool, so the same function is often registered several times
 const SIGNALS = 3;
 
+/** Which of the three stacks a registration goes to: `first`, ordinary or `last`. */
+type Phase = "first" | "ordinary" | "last";
+const PHASES: readonly Phase[] = ["first", "ordinary", "last"];
+
 type Op =
-  | { kind: "register"; fn: number; last: boolean; signal: number | undefined; async: boolean }
+  | { kind: "register"; fn: number; phase: Phase; signal: number | undefined; async: boolean }
   | { kind: "unregister"; fn: number }
   | { kind: "dispose"; handle: number; how: "call" | "dispose" }
   | { kind: "abort"; signal: number }
@@ -29,7 +33,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("register" as const),
       fn: fc.nat(FUNCTIONS - 1),
-      last: fc.boolean(),
+      phase: fc.constantFrom(...PHASES),
       signal: fc.option(fc.nat(SIGNALS - 1), { nil: undefined, freq: 2 }),
       async: fc.boolean(),
     }),
@@ -56,7 +60,7 @@ const opsArb = fc.array(opArb, { maxLength: 60, size: "max" });
 /** One registration in the reference model. */
 interface ModelEntry {
   readonly fn: number;
-  readonly last: boolean;
+  readonly phase: Phase;
   readonly controller: AbortController | undefined;
   active: boolean;
 }
@@ -112,9 +116,9 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
           callbacks.push(makeCallback(id, op.async));
         }
         const controller = op.signal === undefined ? undefined : controllers[op.signal];
-        const entry: ModelEntry = { fn: id, last: op.last, controller, active: !controller?.signal.aborted };
+        const entry: ModelEntry = { fn: id, phase: op.phase, controller, active: !controller?.signal.aborted };
         model.push(entry);
-        const off = registrationOf(registry, registry.add(callbacks[id] as ExitCallback, { last: op.last, signal: controller?.signal }, adapter));
+        const off = registrationOf(registry, registry.add(callbacks[id] as ExitCallback, { first: op.phase === "first", last: op.phase === "last", signal: controller?.signal }, adapter));
         handles.push({ off, entry });
         break;
       }
@@ -152,10 +156,8 @@ async function check(ops: readonly Op[], shared: boolean): Promise<void> {
       case "runNow":
       case "runAwaited": {
         const entries = active();
-        const expected = [
-          ...entries.filter((entry) => !entry.last).reverse(),
-          ...entries.filter((entry) => entry.last).reverse(),
-        ].map((entry) => entry.fn);
+        // Each phase LIFO, the phases in order.
+        const expected = PHASES.flatMap((phase) => entries.filter((entry) => entry.phase === phase).reverse()).map((entry) => entry.fn);
         for (const entry of entries) entry.active = false;
         log.length = 0;
         const result = op.kind === "runNow" ? runNow(registry, trigger) : await runAwaited(registry, trigger);
@@ -193,7 +195,7 @@ describe("Registry against a reference model", () => {
 
   test("the generator reaches the interesting cases", () => {
     // Guards the properties above against a generator that never produces a
-    // run with several callbacks, duplicates, `last` ones or removals before it.
+    // run with several callbacks, duplicates, `first` or `last` ones or removals before it.
     const isRun = (op: Op): boolean => op.kind === "runNow" || op.kind === "runAwaited";
     const samples = fc.sample(opsArb, { numRuns: 400, seed: 42 });
     const interesting = samples.filter((ops) =>
@@ -207,7 +209,7 @@ describe("Registry against a reference model", () => {
         return (
           registers.length >= 3 &&
           fns.size < registers.length &&
-          registers.some((other) => other.last) &&
+          registers.some((other) => other.phase !== "ordinary") &&
           segment.some((other) => other.kind === "unregister" || other.kind === "dispose" || other.kind === "abort")
         );
       }),

@@ -72,6 +72,42 @@ describe("order", () => {
     expect(log).toEqual(["b", "a", "L3", "L2", "L1"]);
   });
 
+  test("`first: true` callbacks run before every ordinary one, LIFO among themselves, whenever they were registered", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "a"));
+    add(logger(log, "F1"), { first: true });
+    add(logger(log, "L"), { last: true });
+    add(logger(log, "b"));
+    add(logger(log, "F2"), { first: true });
+    runNow(registry, manual);
+    expect(log).toEqual(["F2", "F1", "b", "a", "L"]);
+  });
+
+  test("the three phases keep their order across runs that keep the callbacks (a page hidden twice)", () => {
+    const { registry, log, add } = setup();
+    add(logger(log, "F1"), { first: true });
+    add(logger(log, "a"));
+    add(logger(log, "F2"), { first: true });
+    add(logger(log, "L"), { last: true });
+    runNow(registry, manual, { keep: true });
+    runNow(registry, manual, { keep: true });
+    expect(log).toEqual(["F2", "F1", "a", "L", "F2", "F1", "a", "L"]);
+  });
+
+  test("`first` registrations are removed like the others (unregister, clear)", () => {
+    const { registry, log, add } = setup();
+    const fn = logger(log, "F");
+    add(fn, { first: true });
+    add(fn, { first: true });
+    add(logger(log, "G"), { first: true });
+    expect(registry.removeAll(fn)).toBe(2);
+    expect(registry.size).toBe(1);
+    registry.clear();
+    expect(registry.size).toBe(0);
+    runNow(registry, manual);
+    expect(log).toEqual([]);
+  });
+
   test("`last: false` is an ordinary registration", () => {
     const { registry, log, add } = setup();
     add(logger(log, "L"), { last: true });

@@ -92,7 +92,7 @@ describe("register()", () => {
     expectError(
       thrown(() => api.register(fn, loose({ timeOut: 5 }))),
       TypeError,
-      '[atexit] register() got an unknown option "timeOut" (known: timeout, last, signal, once, name)',
+      '[atexit] register() got an unknown option "timeOut" (known: timeout, first, last, signal, once, name)',
     );
   });
 
@@ -132,6 +132,29 @@ describe("register()", () => {
       TypeError,
       `[atexit] register() option "last" must be a boolean, got ${got}`,
     );
+  });
+
+  test.each([
+    ["yes", "string"],
+    [0, "number"],
+  ])("first: %s → TypeError", (first, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.register(fn, loose({ first }))),
+      TypeError,
+      `[atexit] register() option "first" must be a boolean, got ${got}`,
+    );
+  });
+
+  test("first and last together → RangeError: a callback runs in one phase; nothing is registered", () => {
+    const { api, adapter } = setup();
+    expectError(
+      thrown(() => api.register(fn, { first: true, last: true })),
+      RangeError,
+      '[atexit] register() options "first" and "last" exclude each other',
+    );
+    expect(api.count()).toBe(0);
+    expect(adapter.install).not.toHaveBeenCalled();
   });
 
   test("last: 1 → TypeError (1 is not a boolean)", () => {
@@ -174,6 +197,9 @@ describe("register()", () => {
     ["timeout 2.5", { timeout: 2.5 }],
     ["last true", { last: true }],
     ["last false", { last: false }],
+    ["first true", { first: true }],
+    ["first true, last false", { first: true, last: false }],
+    ["first false, last true", { first: false, last: true }],
     ["a live signal", { signal: new AbortController().signal }],
     ["AbortSignal.timeout()", { signal: AbortSignal.timeout(60_000) }],
     ["explicit undefined values", { timeout: undefined, last: undefined, signal: undefined }],
