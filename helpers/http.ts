@@ -2,8 +2,10 @@
  * Servers that finish what they started: `drain(server)` registers an exit
  * callback that stops accepting connections, lets the requests in flight
  * finish, closes keep-alive connections as soon as they are idle, and closes
- * whatever is left by force at the time limit. `isDraining()` turns true
- * when it starts, for a readiness endpoint. Works with `node:http` and
+ * whatever is left by force at the time limit. It runs before the ordinary
+ * callbacks (it is registered `first`), so the resources requests use close
+ * after it. `isDraining()` turns true as soon as the program begins to end,
+ * for a readiness endpoint. Works with `node:http` and
  * `node:https` servers (so Express's and Fastify's, on Node, Deno and Bun),
  * `node:http2` servers, `Deno.serve()` and `Bun.serve()`.
  *
@@ -39,9 +41,11 @@ export interface DrainOptions {
    */
   readonly timeout?: number | undefined;
   /**
-   * How long to keep serving after `isDraining()` turns true, before the
-   * listener closes, in ms (default 0): the time a load balancer needs to
-   * stop sending traffic (Kubernetes' endpoint removal). Part of `timeout`.
+   * How long to keep serving after `isDraining()` turns true (when the
+   * program begins to end), before the listener closes, in ms (default 0):
+   * the time a load balancer needs to stop sending traffic, at least its
+   * health check's interval × the failures it needs to mark a server down
+   * (Kubernetes: the endpoint removal). Part of `timeout`.
    */
   readonly delay?: number | undefined;
 }
@@ -87,8 +91,17 @@ function serverKind(server: unknown): "node" | "http2" | "deno" | "bun" | undefi
   return undefined;
 }
 
-/** Whether a drain has begun: any server's, or `server`'s. */
+/**
+ * Whether the server should be taken out of rotation: true from the moment
+ * the program begins to end on a path that waits for its callbacks (a signal,
+ * `exit()`, `runHandlers()`), before any callback has run, and once a drain
+ * has begun (any server's, or `server`'s). A load balancer's readiness check
+ * hears "not ready" at once, while the drain's `delay` keeps serving.
+ */
 export function isDraining(server?: ServerLike): boolean {
+  // An awaited run is the program ending (or runHandlers() draining every
+  // server): every server in it is on its way out.
+  if (getRegistry().current?.promise) return true;
   const { draining } = sharedState();
   return server === undefined ? draining !== undefined : draining?.has(server) === true;
 }
@@ -213,9 +226,13 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
 
   const run = async (event: ExitEvent): Promise<void> => {
     const started = Date.now();
-    const limit = checked.timeout ?? Math.max(0, getRegistry().config.timeout - FORCE_MARGIN_MS);
+    const registry = getRegistry();
+    const limit = checked.timeout ?? Math.max(0, registry.config.timeout - FORCE_MARGIN_MS);
     (sharedState().draining ??= new WeakSet()).add(server);
-    await sleep(Math.min(delay, limit), event.deadline);
+    // The delay counts from the run's start, when isDraining() turned true
+    // (deferred work, or another server's drain, may have come first).
+    const since = started - (registry.current?.startedAt ?? started);
+    await sleep(Math.max(0, Math.min(delay, limit) - since), event.deadline);
     const left = Math.max(0, limit - (Date.now() - started));
     const stop = { node: stopNode, http2: stopHttp2, deno: stopDeno, bun: stopBun }[kind];
     await stop(left, event.deadline);
@@ -232,6 +249,10 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     },
     {
       name: "drain",
+      // Before the ordinary callbacks, whatever the order of registration:
+      // the server stops taking work before what its requests use (a database
+      // pool registered after the server was up) is closed.
+      first: true,
       // The drain's own limit, with room for the forced close; by default, the configured one.
       ...(checked.timeout !== undefined && { timeout: checked.timeout + CLOSE_WAIT_MS + FORCE_MARGIN_MS }),
     },

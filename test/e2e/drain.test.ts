@@ -55,7 +55,7 @@ async function serve(id: RuntimeId, api: string, timeout: number, delay: number)
       if (performance.now() > until) throw new Error(`the server did not print "${line}" ${count} times: ${out}`);
     }
   };
-  return { child, port, ended, printed, stderr: () => stderr };
+  return { child, port, ended, printed, stdout: () => out.split("\n"), stderr: () => stderr };
 }
 
 // Each runtime with its own server, and with node:http's; Express's and Fastify's on Node.
@@ -84,6 +84,8 @@ describe.each(cases)("%s, %s server", (id, api) => {
     expect(refused).toBe(true);
     expect(end.signal).toBe("SIGTERM");
     expect(end.at - Math.max(...done.map((reply) => reply.at))).toBeLessThan(300);
+    // An ordinary callback registered after drain() (a database pool's end) runs once every response is given.
+    expect(server.stdout().filter((line) => line.startsWith("pool end"))).toEqual(["pool end, in flight 0"]);
   });
 
   // Only node:http's fixture has /stream; the other servers are not asked.
@@ -158,15 +160,16 @@ describe.each(cases)("%s, %s server", (id, api) => {
     expect(end.at - signalled).toBeLessThan(2500);
   });
 
-  test("isDraining() turns true at the signal, and delay keeps the listener open for its duration", async () => {
-    const { child, port, ended, printed } = await serve(id, api, 4000, 500);
+  test("isDraining() turns true at the signal, before any callback, and delay keeps the listener open for its duration", async () => {
+    const { child, port, ended, printed, stdout } = await serve(id, api, 4000, 500);
     const client = await Client.open(port);
     expect((await client.get("/ready")).status).toBe(200);
     const signalled = performance.now();
     child.kill("SIGTERM");
-    // The fixture's own callback, which runs just before the drain's (LIFO), says when the signal was handled.
+    // The fixture's own `first` callback, which runs just before the drain's, says when the signal was handled.
     await printed("exit run");
     const handled = performance.now();
+    expect(stdout()).toContain("draining at the run's start: true");
     expect((await client.get("/ready")).status).toBe(503);
     expect(await accepts(port)).toBe(true);
     // Past the delay, the listener is closed.

@@ -313,6 +313,56 @@ describe("isDraining()", () => {
     expect(isDraining(other as never)).toBe(false);
   });
 
+  test("turns true the moment an awaited run begins, before any callback, for every server; a run that cannot wait does not", async () => {
+    const server = nodeServer(0);
+    const other = nodeServer(0);
+    drain(server as never, { timeout: 100 });
+    runNow(getRegistry(), { reason: "exit", code: 0, runtime: "node", final: true });
+    expect(isDraining()).toBe(false);
+    drain(server as never, { timeout: 100 });
+    const run = runHandlers();
+    expect(isDraining()).toBe(true);
+    expect(isDraining(server as never)).toBe(true);
+    expect(isDraining(other as never)).toBe(true);
+    expect(server.calls).toEqual([]);
+    await run;
+    // Over: the drained server says so still, the other no more.
+    expect(isDraining(server as never)).toBe(true);
+    expect(isDraining(other as never)).toBe(false);
+  });
+
+  test("the drain runs before callbacks registered after it (a pool closed once the server was up)", async () => {
+    const server = nodeServer(0);
+    drain(server as never, { timeout: 100 });
+    const seen: string[][] = [];
+    register(() => void seen.push(names(server.calls)));
+    register(() => void seen.push(names(server.calls)), { last: true });
+    await runHandlers();
+    expect(seen).toEqual([
+      ["close", "closeIdleConnections"],
+      ["close", "closeIdleConnections"],
+    ]);
+  });
+
+  test("the delay counts from the run's start: work awaited before the drain is part of it", async () => {
+    vi.useFakeTimers();
+    try {
+      const server = nodeServer(0);
+      drain(server as never, { delay: 300, timeout: 2000 });
+      // A first-phase callback registered later runs before the drain, and takes 200 ms of the 300.
+      register(() => sleep(200), { first: true });
+      const run = runHandlers();
+      await vi.advanceTimersByTimeAsync(299);
+      expect(server.calls).toEqual([]);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(names(server.calls)).toEqual(["close", "closeIdleConnections"]);
+      await vi.advanceTimersByTimeAsync(10);
+      await run;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   test("turns true before the delay, while the server still serves", async () => {
     const server = nodeServer(0);
     drain(server as never, { delay: 100, timeout: 1000 });
