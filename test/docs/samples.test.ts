@@ -78,6 +78,8 @@ const expected: Record<string, Expectation> = {
   },
   [`${RECIPES}/watchers.md#nodemon, tsx watch, node --watch`]: { stdout: ["closed before the restart"], code: 0 },
   [`${RECIPES}/pm2.md#pm2`]: { stdout: ["stopped"], code: 0 },
+  [`${RECIPES}/rolling-restarts.md#With a database pool`]: { stdout: ["pool ended, server listening: false"], code: null, signal: "SIGTERM" },
+  [`${RECIPES}/rolling-restarts.md#Fastify`]: { stdout: ["onClose hooks ran"], code: null, signal: "SIGTERM" },
   [`${RECIPES}/vitest.md#vitest`]: { stdout: /Tests +2 passed \(2\)/, code: 0, vitest: true },
   [`${RECIPES}/pino.md#pino`]: {
     stdout: ['{"level":30,"msg":"working"}', '{"level":30,"reason":"natural","msg":"stopping"}'],
