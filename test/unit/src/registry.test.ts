@@ -739,6 +739,20 @@ describe("what is unregistered is let go of", () => {
     // Removed ones are let go of in batches, so a few may still be held.
     expect(await collected(refs)).toBeGreaterThanOrEqual(150);
   });
+
+  test("after the arrays are compacted, what is left runs in its order, and new registrations join it", () => {
+    const { registry, log, add } = setup();
+    const phases = [{ first: true }, {}, { last: true }] as const;
+    const offs = Array.from({ length: 90 }, (_, i) => add(logger(log, `x${i}`), phases[i % 3]));
+    // 60 removed: more retired than the 32 a compaction waits for, and than those left.
+    for (const [i, off] of offs.entries()) if (i % 3 !== 0 || i >= 30) off();
+    add(logger(log, "ordinary"));
+    add(logger(log, "first"), { first: true });
+    add(logger(log, "last"), { last: true });
+    runNow(registry, manual);
+    const kept = Array.from({ length: 10 }, (_, i) => `x${27 - i * 3}`);
+    expect(log).toEqual(["first", ...kept, "ordinary", "last"]);
+  });
 });
 
 describe("hostile input: a register() that throws leaves no trace", () => {

@@ -640,7 +640,9 @@ describe("the checks made as the module loads, one per kind of option", () => {
 
   test.each([
     [{ timeout: "5" }, TypeError, 'option "timeout" must be a number of milliseconds, got string'],
+    [{ first: 1 }, TypeError, 'option "first" must be a boolean, got number'],
     [{ last: 1 }, TypeError, 'option "last" must be a boolean, got number'],
+    [{ first: true, last: true }, RangeError, 'options "first" and "last" exclude each other'],
     [{ signal: {} }, TypeError, 'option "signal" must be an AbortSignal, got object'],
     [{ once: "yes" }, TypeError, 'option "once" must be a boolean, got string'],
     [{ name: 7 }, TypeError, 'option "name" must be a string, got number'],
@@ -652,6 +654,7 @@ describe("the checks made as the module loads, one per kind of option", () => {
     const signal = new AbortController().signal;
     const options = { timeout: 5, last: true, signal, once: false, name: "flush" };
     expect(validate.checkRegisterOptions(options)).toEqual(options);
+    expect(validate.checkRegisterOptions({ first: true, last: false })).toEqual({ first: true, last: false });
   });
 
   test.each([
