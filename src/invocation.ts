@@ -36,11 +36,11 @@ function waitUntilOf(args: readonly unknown[]): WaitUntil | undefined {
 }
 
 /**
- * The callbacks one phase runs, in run order (ordinary ones LIFO, then
- * `last` ones), taken in one synchronous keep-mode run of the registry: the
- * others stay registered, `once` ones are taken out now (no other phase will
- * run them). None while the program's own exit run is under way: that run
- * has them.
+ * The callbacks one phase runs, in run order (`first` ones, ordinary ones,
+ * then `last` ones, each LIFO), taken in one synchronous keep-mode run of
+ * the registry: the others stay registered, `once` ones are taken out now
+ * (no other phase will run them). None while the program's own exit run is
+ * under way: that run has them.
  */
 function takeCallbacks(registry: SharedRegistry, trigger: Trigger): Entry[] {
   const taken: Entry[] = [];

@@ -121,9 +121,9 @@ export interface SharedRegistry {
   begin(trigger: Trigger, options: RunOptions): Run;
   /**
    * The next callback of `run`, taken out of the stacks: `first` ones LIFO,
-   * then ordinary ones LIFO, then `last` ones LIFO; undefined when none is left, or when `run` is no
-   * longer the current one. A callback registered again during the run after
-   * it ran waits for the next run.
+   * then ordinary ones LIFO, then `last` ones LIFO; undefined when none is
+   * left, or when `run` is no longer the current one. A callback registered
+   * again during the run after it ran waits for the next run.
    */
   take(run: Run): Entry | undefined;
   /** Ends `run`: what stays registered is linked back, in registration order. */
