@@ -8,6 +8,7 @@ import { clear, configure, count, register, runHandlers } from "../../../adapter
 import { type ChildLike, killOnExit } from "../../../helpers/child.ts";
 import { getRegistry } from "../../../src/realm.ts";
 import { withExit } from "../../../helpers/request.ts";
+import { settledNow } from "../settled-now.ts";
 
 type Sent = [pid: number, signal: string | number | undefined];
 
@@ -54,22 +55,6 @@ function stubKill(): void {
     }
     return true;
   });
-}
-
-/**
- * Whether `promise` has settled once what is due by now has run. With fake
- * timers, an exit path that waits for what it should not fails at once,
- * instead of waiting out forceAfter or the callback timeout.
- */
-async function settledNow(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => void (settled = true),
-    () => void (settled = true),
-  );
-  await vi.advanceTimersByTimeAsync(0);
-  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
-  return settled;
 }
 
 afterEach(() => {

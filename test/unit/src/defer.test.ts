@@ -12,26 +12,11 @@ import { deferWith, globalContext, invocationContext, loadedContext, processCont
 import type { Invocation, SharedState } from "../../../src/protocol.ts";
 import { sharedState } from "../../../src/realm.ts";
 import { defaultConfig } from "../../../src/config.ts";
+import { settledNow } from "../settled-now.ts";
 
 const api = createApi(() => ({ runtime: "unknown" }));
 const defer = (promise: PromiseLike<unknown>): void => deferWith({ context: processContext }, promise);
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Whether `promise` has settled once what is due by now has run. With fake
- * timers, a run that waits for what it should not fails at once, instead of
- * waiting out the callback timeout.
- */
-async function settledNow(promise: Promise<unknown>): Promise<boolean> {
-  let settled = false;
-  promise.then(
-    () => void (settled = true),
-    () => void (settled = true),
-  );
-  await vi.advanceTimersByTimeAsync(0);
-  for (let turn = 0; turn < 20; turn++) await Promise.resolve();
-  return settled;
-}
 
 afterEach(() => {
   vi.useRealTimers();
