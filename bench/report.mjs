@@ -4,6 +4,7 @@ import { libraries } from "./libraries.mjs";
 import { drainVariants } from "./drain.mjs";
 import { EMPTY } from "./import-cost.mjs";
 import { BASELINE, scenarios } from "./latency.mjs";
+import { rollingVariants } from "./rolling.mjs";
 import { counts, fmtCount, growth, STOP_AFTER_MS } from "./scale.mjs";
 import { platforms, sizeRows } from "./size.mjs";
 import { latencyBest } from "./targets.mjs";
@@ -357,6 +358,34 @@ function drainSection(drain) {
   ].join("\n");
 }
 
+function rollingSection(rolling) {
+  const { result, rounds } = rolling;
+  const top = best(rollingVariants.filter(({ name }) => result[name].failed === 0).map(({ name }) => result[name].exit.median));
+  const rows = rollingVariants.map(({ name, usage }) => {
+    const f = result[name];
+    const time = `${ms(f.exit.median)} [IQR ${f.exit.iqr.toFixed(0)}]`;
+    return [
+      `\`${name}\``,
+      usage,
+      `${f.failed} of ${f.total}`,
+      f.failed === 0 ? withRatio(time, f.exit.median, top) : `${time} (failed requests)`,
+      f.ended,
+    ];
+  });
+  return [
+    "### Rolling restarts behind haproxy (Node.js)",
+    "",
+    "Two `node:http` replicas (bench/rolling-child.mjs) behind haproxy, which checks `/ready` every 100 ms (DOWN after",
+    "2 failures, UP after 1 success), sends each request once (`retries 0`) and pools its connections to the replicas",
+    "(`http-reuse always`). Four keep-alive clients send requests through it while each replica in turn gets SIGTERM and",
+    `is replaced once it has ended (test/fixtures/rolling.mjs); one rolling restart per round, ${rounds} rounds per variant.`,
+    "Failed: a status other than 200, or a socket error. Time from the signal to the process being reaped (median [IQR]);",
+    "ratios are to the fastest that failed nothing.",
+    "",
+    markdownTable(["variant", "shut down with", "requests failed", "signal → reaped", "ended"], rows),
+  ].join("\n");
+}
+
 // What the remaining costs pay for. Prose, not figures (the figures are in
 // the tables above), so it stays true from run to run; revise it when the
 // code changes.
@@ -402,6 +431,7 @@ export function renderReport(results) {
     latencySection(results.latency),
     profileSection(results.profile),
     drainSection(results.drain),
+    rollingSection(results.rolling),
     missesSection(),
   ].join("\n\n") + "\n";
 }

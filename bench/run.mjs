@@ -14,6 +14,7 @@ import { measureLatency } from "./latency.mjs";
 import { measureProfile } from "./profile.mjs";
 import { libraries, root, runtimes, versionOf } from "./libraries.mjs";
 import { renderReport } from "./report.mjs";
+import { measureRolling } from "./rolling.mjs";
 import { measureScale } from "./scale.mjs";
 import { breakdown, measureFeatures, measureSize } from "./size.mjs";
 import { BROWSER_BROTLI_LIMIT, judgeTargets, NODE_BROTLI_LIMIT } from "./targets.mjs";
@@ -69,6 +70,9 @@ const latency = await measureLatency({ rounds: quick ? 2 : 7, log });
 log("bench: draining a server");
 const drain = await measureDrain({ rounds: quick ? 1 : 3, log });
 
+log("bench: rolling restarts behind haproxy");
+const rolling = await measureRolling({ rounds: quick ? 1 : 3, log });
+
 log("bench: profile of a run");
 const profile = {
   warm: measureProfile(quick ? { count: 10_000, rounds: 3 } : { count: 100_000, rounds: 10 }),
@@ -77,7 +81,7 @@ const profile = {
 
 meta.loadAfter = load();
 meta.durationMs = performance.now() - started;
-const results = { meta, size, breakdowns, features, importCost, scale, latency, profile, drain };
+const results = { meta, size, breakdowns, features, importCost, scale, latency, profile, drain, rolling };
 results.targets = judgeTargets(results);
 
 const report = renderReport(results);
