@@ -2,7 +2,9 @@
  * Servers that finish what they started: `drain(server)` registers an exit
  * callback that stops accepting connections, lets the requests in flight
  * finish, closes keep-alive connections as soon as they are idle, and closes
- * whatever is left by force at the time limit. It runs before the ordinary
+ * whatever is left by force at the time limit; WebSockets get a close frame
+ * with 1001 and event streams end, as their protocols expect, and
+ * `drainSignal(server)` cues what atexit cannot reach. It runs before the ordinary
  * callbacks (it is registered `first`), so the resources requests use close
  * after it. `isDraining()` turns true as soon as the program begins to end,
  * for a readiness endpoint. Works with `node:http` and
@@ -93,7 +95,22 @@ const LABELS = { node: "node:http", http2: "node:http2", deno: "Deno.serve", bun
 /** Each server's counts, from its last drain (made on first use). */
 let counted: WeakMap<object, DrainCounts> | undefined;
 
-/** What the drain of `server` (the last one, if it was drained more than once) did so far; undefined before it began. */
+/**
+ * What the drain of `server` (the last one, if it was drained more than
+ * once) did so far: a copy of its {@linkcode DrainCounts}; undefined before
+ * it began. `ATEXIT_DEBUG=1` prints them in one line when the drain ends.
+ *
+ * @example
+ * ```ts
+ * import { createServer } from "node:http";
+ * import { register } from "atexit";
+ * import { drain, drainCounts } from "atexit/http";
+ *
+ * const server = createServer((_, res) => res.end("ok")).listen(8080);
+ * drain(server);
+ * register(() => console.log(drainCounts(server)));
+ * ```
+ */
 export function drainCounts(server: ServerLike): DrainCounts | undefined {
   const counts = counted?.get(server);
   return counts && { ...counts };
@@ -184,7 +201,9 @@ export function isDraining(server?: ServerLike): boolean {
  * connections, lets the requests in flight finish (on `node:http` their
  * responses carry `Connection: close`, idle keep-alive connections close at
  * once and busy ones as soon as their response is sent; `node:http2`
- * sessions get GOAWAY), and at `timeout` closes whatever is left by force.
+ * sessions get GOAWAY), ends event streams and sends WebSockets a close
+ * frame with 1001 (see {@linkcode drainSignal} for what it cannot reach),
+ * and at `timeout` closes whatever is left by force.
  *
  * @param server A `node:http`/`node:https`/`node:http2` server, `Deno.serve()`'s or `Bun.serve()`'s.
  * @param options `timeout` and `delay` ({@linkcode DrainOptions}).
@@ -468,17 +487,15 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
  *
  * @example
  * ```ts
+ * import { createServer } from "node:http";
  * import { drain, drainSignal } from "atexit/http";
  *
- * const server = Deno.serve(() => {
- *   const body = new ReadableStream({
- *     start(controller) {
- *       controller.enqueue(new TextEncoder().encode("data: hello\n\n"));
- *       drainSignal(server).addEventListener("abort", () => controller.close());
- *     },
- *   });
- *   return new Response(body, { headers: { "content-type": "text/event-stream" } });
- * });
+ * const server = createServer((_, res) => {
+ *   // A long poll, answered as soon as the server begins to close connections.
+ *   const answer = (): void => void res.end("retry");
+ *   drainSignal(server).addEventListener("abort", answer);
+ *   res.on("close", () => drainSignal(server).removeEventListener("abort", answer));
+ * }).listen(8080);
  * drain(server);
  * ```
  */
