@@ -126,7 +126,7 @@ function controllerOf(server: object): AbortController {
 
 /** What ends a WebSocket that the `ws` package serves on a socket. */
 interface WsSocket {
-  readonly readyState?: number;
+  readonly readyState: number;
   close(code: number): unknown;
 }
 
@@ -152,9 +152,8 @@ function wsOf(socket: object): WsSocket | undefined {
 function isEventStream(response: NodeResponse): boolean {
   if (!response.headersSent) return false;
   const declared = response.getHeader?.("content-type");
-  if (declared !== undefined) return /^\s*text\/event-stream/i.test(String(declared));
-  const written = (response as { readonly _header?: unknown })._header;
-  return typeof written === "string" && /\r\ncontent-type:[ \t]*text\/event-stream/i.test(written);
+  if (declared !== undefined) return /^text\/event-stream/i.test(String(declared));
+  return /\r\ncontent-type:[ \t]*text\/event-stream/i.test(String((response as { readonly _header?: unknown })._header));
 }
 
 const drainChecks: Readonly<Record<keyof DrainOptions, Check>> = {
@@ -244,8 +243,8 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
   const ended = new WeakSet<NodeResponse>();
   let stopping = false;
   const onUpgrade = (request: NodeRequest, socket: NodeSocket): void => {
-    upgraded.set(socket, String(request.headers?.upgrade).toLowerCase() === "websocket");
-    socket.once?.("close", () => upgraded.delete(socket));
+    upgraded.set(socket, String(request.headers.upgrade).toLowerCase() === "websocket");
+    socket.once("close", () => upgraded.delete(socket));
   };
   const track = (): void => {
     const node = server as NodeServer;
@@ -276,7 +275,7 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     });
     node.on("connection", (socket) => {
       sockets.add(socket);
-      socket.once?.("close", () => sockets.delete(socket));
+      socket.once("close", () => sockets.delete(socket));
     });
     // Node hands an upgrade request to the application only while the server
     // has an 'upgrade' listener, and answers it as an ordinary request
@@ -284,25 +283,23 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     // listener changes nothing.
     let following = false;
     const follow = (): void => {
-      const others = (node.listenerCount?.("upgrade") ?? 0) - (following ? 1 : 0);
+      const others = node.listenerCount("upgrade") - (following ? 1 : 0);
       if (others > 0 && !following) {
         following = true;
         node.on("upgrade", onUpgrade);
       } else if (others <= 0 && following) {
         following = false;
-        node.removeListener?.("upgrade", onUpgrade);
+        node.removeListener("upgrade", onUpgrade);
       }
     };
-    // 'newListener' comes before the listener is added, 'removeListener' after it is gone.
-    node.on("newListener", (event, listener) => {
-      if (event === "upgrade" && listener !== onUpgrade && !following) {
+    // 'newListener' comes before the listener is added (not counted yet), 'removeListener' after it is gone.
+    node.on("newListener", (event) => {
+      if (event === "upgrade" && !following) {
         following = true;
         node.on("upgrade", onUpgrade);
       }
     });
-    node.on("removeListener", (event, listener) => {
-      if (event === "upgrade" && listener !== onUpgrade) follow();
-    });
+    node.on("removeListener", () => follow());
     follow();
   };
   // A response whose headers have not left says `Connection: close`, and Node
@@ -319,8 +316,8 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     // The application may write on until it hears 'close': Node reports a
     // write after the end as an 'error' event, which with no listener would
     // crash the program.
-    response.on?.("error", () => {});
-    response.end?.();
+    response.on("error", () => {});
+    response.end();
     ended.add(response);
     counts.streams++;
   };
@@ -331,15 +328,16 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
   const closeUpgraded = (socket: NodeSocket, webSocket: boolean): void => {
     const ws = wsOf(socket);
     if (ws) {
-      if (ws.readyState !== undefined && ws.readyState !== 1) return;
+      // Only an open one: one already closing has its close frame.
+      if (ws.readyState !== 1) return;
       ws.close(1001);
     } else {
       if (!webSocket || socket.destroyed || !(socket.bytesWritten! > 0)) return;
-      socket.write?.(Uint8Array.from(GOING_AWAY_FRAME));
-      socket.end?.();
+      socket.write(Uint8Array.from(GOING_AWAY_FRAME));
+      socket.end();
       // Read on, for the client's own close and its end: a socket nobody
       // reads never sees the end, and would stay open until the forced close.
-      socket.resume?.();
+      socket.resume();
     }
     counts.websockets++;
   };

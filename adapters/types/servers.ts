@@ -6,10 +6,10 @@ export interface NodeResponse {
   /** Whether all of it has left. */
   readonly writableFinished?: boolean;
   setHeader(name: string, value: string): unknown;
-  getHeader?(name: string): unknown;
-  end?(): unknown;
+  getHeader(name: string): unknown;
+  end(): unknown;
   once(event: "close", listener: () => void): unknown;
-  on?(event: "error", listener: (error: unknown) => void): unknown;
+  on(event: "error", listener: (error: unknown) => void): unknown;
 }
 
 /** A connection of `node:http`: a `net.Socket`, or a `tls.TLSSocket`. */
@@ -18,16 +18,16 @@ export interface NodeSocket {
   /** Bytes written to it: an upgraded socket's 101 response has left once it is more than 0. */
   readonly bytesWritten?: number;
   destroy(): unknown;
-  write?(chunk: Uint8Array): unknown;
-  end?(): unknown;
-  resume?(): unknown;
-  once?(event: "close", listener: () => void): unknown;
+  write(chunk: Uint8Array): unknown;
+  end(): unknown;
+  resume(): unknown;
+  once(event: "close", listener: () => void): unknown;
 }
 
 /** A request of `node:http`: its connection, and for an upgrade its headers. */
 export interface NodeRequest {
   readonly socket: NodeSocket;
-  readonly headers?: Readonly<Record<string, string | string[] | undefined>>;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
 }
 
 /** A `node:http` or `node:https` server (Express's `app.listen()`, Fastify's `app.server`). */
@@ -37,8 +37,8 @@ export interface NodeServer {
   on(event: "connection", listener: (socket: NodeSocket) => void): unknown;
   on(event: "upgrade", listener: (request: NodeRequest, socket: NodeSocket) => void): unknown;
   on(event: "newListener" | "removeListener", listener: (event: string | symbol, listener: unknown) => void): unknown;
-  removeListener?(event: "upgrade", listener: (request: NodeRequest, socket: NodeSocket) => void): unknown;
-  listenerCount?(event: "upgrade"): number;
+  removeListener(event: "upgrade", listener: (request: NodeRequest, socket: NodeSocket) => void): unknown;
+  listenerCount(event: "upgrade"): number;
   closeIdleConnections(): void;
   closeAllConnections(): void;
 }

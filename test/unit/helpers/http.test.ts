@@ -15,6 +15,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface FakeResponse {
   headersSent: boolean;
+  getHeader(name: string): unknown;
+  end(): void;
+  on(): void;
   headers: Record<string, string>;
   setHeader(name: string, value: string): void;
   once(event: "close", listener: () => void): void;
@@ -31,6 +34,9 @@ function response(headersSent = false): FakeResponse {
     },
     once: (event, listener) => void (event === "close" && listeners.push(listener)),
     close: () => listeners.forEach((listener) => listener()),
+    getHeader: () => undefined,
+    end() {},
+    on() {},
   };
 }
 
@@ -56,6 +62,8 @@ function nodeServer(closesAfter: number | null = 0) {
     on(event: string, listener: (request: unknown, response: FakeResponse) => void) {
       if (event === "request") onRequest = listener;
     },
+    listenerCount: () => 0,
+    removeListener() {},
     closeIdleConnections: () => void calls.push(["closeIdleConnections", Date.now() - started]),
     closeAllConnections: () => void calls.push(["closeAllConnections", Date.now() - started]),
   };
@@ -479,6 +487,11 @@ describe("bad input", () => {
   test("a server whose on() throws: an [atexit] TypeError, and the registration is taken back", () => {
     const hostile = { ...nodeServer(0), on: throwing };
     expect(() => drain(hostile as never)).toThrow(new TypeError("[atexit] drain() could not listen to the server: trap"));
+    try {
+      drain(hostile as never);
+    } catch (error) {
+      expect(((error as Error).cause as Error).message).toBe("trap");
+    }
     expect(count()).toBe(0);
   });
 
@@ -609,13 +622,21 @@ describe("node:http upgrades (WebSockets)", () => {
     expect(server.listenerCount("upgrade")).toBe(2);
     server.removeListener("request", app);
     expect(server.listenerCount("upgrade")).toBe(2);
+    server.removeListener("upgrade", app);
+    // Other events change nothing.
+    server.on("request", app);
+    server.on("close", app);
+    expect(server.listenerCount("upgrade")).toBe(0);
   });
 
   test("an 'upgrade' listener there before drain() is followed too", () => {
     const server = emitterServer();
-    server.on("upgrade", () => {});
+    const app = () => {};
+    server.on("upgrade", app);
     drain(server as never, { timeout: 100 });
     expect(server.listenerCount("upgrade")).toBe(2);
+    server.removeListener("upgrade", app);
+    expect(server.listenerCount("upgrade")).toBe(0);
   });
 
   test("a WebSocket of the ws package is closed by it with 1001; one already closing is not counted; the server then closes", async () => {
@@ -641,7 +662,7 @@ describe("node:http upgrades (WebSockets)", () => {
     drain(server as never, { timeout: 1000 });
     const raw = server.upgrade("websocket");
     // A symbol described "websocket" but holding no WebSocket: not the ws package's.
-    Object.assign(raw, { [Symbol("websocket")]: undefined });
+    Object.assign(raw, { [Symbol("websocket")]: { close: "not a function" } });
     const handshaking = server.upgrade("websocket", 0);
     const h2c = server.upgrade("h2c");
     const gone = server.upgrade("websocket");
@@ -669,14 +690,29 @@ describe("node:http upgrades (WebSockets)", () => {
     expect(drainCounts(server as never)?.forced).toBe(2);
   });
 
-  test("a server without listenerCount is followed from 'newListener' alone", async () => {
-    const server = emitterServer(5);
-    Object.assign(server, { listenerCount: undefined, removeListener: undefined } as object);
-    drain(server as never, { timeout: 1000 });
-    server.on("upgrade", () => {});
-    const raw = server.upgrade("websocket");
-    await runHandlers();
-    expect(raw.written).toEqual([GOING_AWAY]);
+  test("two requests under way on one connection: the first one's end leaves it open for the second", async () => {
+    vi.useFakeTimers();
+    try {
+      const server = emitterServer(null);
+      drain(server as never, { timeout: 2000 });
+      const socket = server.connect({ idle: false });
+      const [first, second] = [new FakeStream(true), new FakeStream(true)];
+      server.emit("request", { socket }, first);
+      server.emit("request", { socket }, second);
+      const run = runHandlers();
+      await vi.advanceTimersByTimeAsync(5);
+      first.finish();
+      await vi.advanceTimersByTimeAsync(600);
+      expect(socket.destroyed).toBe(false);
+      // Idle once the second is sent: Node's closeIdleConnections() closes it.
+      server.idle.add(socket);
+      second.finish();
+      expect(socket.destroyed).toBe(true);
+      await vi.advanceTimersByTimeAsync(2000);
+      await run;
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -708,10 +744,13 @@ describe("node:http event streams", () => {
     const plain = Object.assign(new FakeStream(true), { _header: "HTTP/1.1 200 OK\r\nX-Type: text/event-stream\r\n\r\n" });
     const nothing = new FakeStream(true);
     const typed = new FakeStream(true, "text/html; text/event-stream");
+    const tight = Object.assign(new FakeStream(true), { _header: "HTTP/1.1 200 OK\r\ncontent-type:text/event-stream\r\n\r\n" });
+    const spaced = new FakeStream(true, " text/event-stream");
     const pending = new FakeStream(false, "text/event-stream");
-    for (const response of [written, plain, nothing, typed, pending]) server.emit("request", { socket: server.connect({ idle: false }) }, response);
+    const all = [written, plain, nothing, typed, pending, tight, spaced];
+    for (const response of all) server.emit("request", { socket: server.connect({ idle: false }) }, response);
     await runHandlers();
-    expect([written, plain, nothing, typed, pending].map((response) => response.ends)).toEqual([1, 0, 0, 0, 0]);
+    expect(all.map((response) => response.ends)).toEqual([1, 0, 0, 0, 0, 1, 0]);
     // Not a stream yet: told to close, as any response whose headers have not left.
     expect(pending.headers).toEqual({ Connection: "close" });
   });
@@ -809,6 +848,8 @@ describe("counts", () => {
       const fresh = await import("../../../helpers/http.ts");
       const error = vi.spyOn(console, "error").mockImplementation(() => {});
       const server = emitterServer(0);
+      // A fresh copy has drained nothing.
+      expect(fresh.drainCounts(server as never)).toBeUndefined();
       fresh.drain(server as never, { timeout: 100 });
       server.connect();
       await runHandlers();
