@@ -151,7 +151,7 @@ function wsOf(socket: object): WsSocket | undefined {
  */
 function isEventStream(response: NodeResponse): boolean {
   if (!response.headersSent) return false;
-  const declared = response.getHeader?.("content-type");
+  const declared = response.getHeader("content-type");
   if (declared !== undefined) return /^text\/event-stream/i.test(String(declared));
   return /\r\ncontent-type:[ \t]*text\/event-stream/i.test(String((response as { readonly _header?: unknown })._header));
 }
@@ -287,7 +287,8 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
       if (others > 0 && !following) {
         following = true;
         node.on("upgrade", onUpgrade);
-      } else if (others <= 0 && following) {
+      } else if (others <= 0) {
+        // Removing a listener that is not there is a no-op, and emits nothing.
         following = false;
         node.removeListener("upgrade", onUpgrade);
       }
