@@ -662,7 +662,7 @@ describe("node:http upgrades (WebSockets)", () => {
     drain(server as never, { timeout: 1000 });
     const raw = server.upgrade("websocket");
     // A symbol described "websocket" but holding no WebSocket: not the ws package's.
-    Object.assign(raw, { [Symbol("websocket")]: undefined, [Symbol("websocket")]: { close: "not a function" } });
+    Object.assign(raw, { [Symbol("websocket")]: { close: "not a function" }, [Symbol("websocket")]: undefined });
     const handshaking = server.upgrade("websocket", 0);
     const h2c = server.upgrade("h2c");
     const gone = server.upgrade("websocket");
