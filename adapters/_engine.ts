@@ -29,7 +29,7 @@ export function serverAdapter(host: ServerHost): Adapter {
     ...listening((registry) => host.listen(exitPaths(registry, host, end), registry.config)),
     currentCode: host.code,
     exitProcess: end,
-    ...(host.debug && { reportCut: printCut }),
+    ...(host.debug && { reportCut: printCut, debug: printDebug }),
   };
 }
 

@@ -276,7 +276,7 @@ export const features = [
       "adapters/_node.ts": [{ find: "    debug: debugRequested(proc.env?.ATEXIT_DEBUG),", replace: "    debug: false," }],
       "adapters/_engine.ts": [
         { find: "debug: host.debug ? printDebug : undefined", replace: "debug: undefined" },
-        { find: "    ...(host.debug && { reportCut: printCut }),\n", replace: "" },
+        { find: "    ...(host.debug && { reportCut: printCut, debug: printDebug }),\n", replace: "" },
       ],
     },
   },

@@ -155,6 +155,8 @@ export interface Adapter {
   currentCode?(): number | undefined;
   /** Reports the async work of callback `name` that an exit path had to cut (on stderr, with `ATEXIT_DEBUG=1`). */
   reportCut?(name: string, event: ExitEvent): void;
+  /** Prints a debugging report (on stderr, with `ATEXIT_DEBUG=1`): what a helper did, such as a drain's counts. */
+  debug?(message: string): void;
   /** Ends the program with `code` after `exit()` ran the callbacks. */
   exitProcess?(code: number): Promise<void> | void;
 }
@@ -173,6 +175,8 @@ export interface SharedState {
   keepaliveInFlight?: number | undefined;
   /** The servers `drain` has begun to drain, for `isDraining()`. */
   draining?: WeakSet<object> | undefined;
+  /** Per server, what `drainSignal` hands out: aborted when its drain begins to close connections. */
+  drainSignals?: WeakMap<object, AbortController> | undefined;
   /** Work `defer` holds for the program: the exit run awaits it before the callbacks. */
   deferred?: Set<Promise<void>> | undefined;
   /** The invocations `withExit` has open, for `defer` on hosts without AsyncLocalStorage. */

@@ -62,6 +62,7 @@ const expected: Record<string, Expectation> = {
   [`${GUIDE}/04.defer.md#defer(promise)`]: { stdout: ["flushed upload done"], code: 0 },
   [`${GUIDE}/06.library-authors.md#For library authors`]: { stdout: ["flushed 2 events after 2 background sends"], code: 0 },
   [`${HELPERS}/http.md#drain(server, options?)`]: { stdout: ["200"], code: null, signal: "SIGTERM" },
+  [`${HELPERS}/http.md#WebSockets, event streams and drainSignal(server)`]: { stdout: ["closing connections"], code: null, signal: "SIGTERM" },
   [`${HELPERS}/child.md#killOnExit(child, options?)`]: { stdout: ["worker ended by SIGTERM"], code: 0 },
   [`${HELPERS}/request.md#withExit(handler)`]: { stdout: ["hello /docs", "audit sent", "flushed after /docs"], code: 0 },
   [`${HELPERS}/request.md#Cloudflare Workers`]: { stdout: ["audit sent", "flushed after /"], code: null, served: "workerd" },

@@ -7,7 +7,7 @@
 // supervisor's message). The signal path is test/unit/adapters/_signal.test.ts's;
 // the real runtimes run all of these in test/e2e.
 import { describe, expect, test, vi } from "vitest";
-import { printCut } from "../../../adapters/_debug.ts";
+import { printCut, printDebug } from "../../../adapters/_debug.ts";
 import { awaitedEnd, endNow, naturalEnd, serverAdapter } from "../../../adapters/_engine.ts";
 import type { ExitPaths, ServerHost } from "../../../adapters/_host.ts";
 import { defaultConfig } from "../../../src/config.ts";
@@ -95,7 +95,7 @@ describe("serverAdapter", () => {
     expect(calls).toEqual(["listen", "unlisten"]);
   });
 
-  test("names the host's runtime, reads its status, ends after a flush, and reports cut work only when the host debugs", async () => {
+  test("names the host's runtime, reads its status, ends after a flush, and reports cut work and helpers' reports only when the host debugs", async () => {
     const { adapter, calls, setCode } = setup({}, { runtime: "bun" });
     expect(adapter.runtime).toBe("bun");
     setCode(7);
@@ -103,7 +103,9 @@ describe("serverAdapter", () => {
     await adapter.exitProcess?.(3);
     expect(calls).toEqual(["flush", "exit 3"]);
     expect("reportCut" in adapter).toBe(false);
+    expect("debug" in adapter).toBe(false);
     expect(setup({}, { debug: true }).adapter.reportCut).toBe(printCut);
+    expect(setup({}, { debug: true }).adapter.debug).toBe(printDebug);
   });
 });
 

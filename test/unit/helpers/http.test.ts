@@ -6,7 +6,8 @@ import { runNow } from "../../../src/run.ts";
 import { afterEach, describe, expect, test, vi } from "vitest";
 import { clear, configure, count, register, runHandlers } from "../../../adapters/auto.ts";
 import { getRegistry } from "../../../src/realm.ts";
-import { drain, isDraining, type ServerLike } from "../../../helpers/http.ts";
+import { EventEmitter } from "node:events";
+import { drain, drainCounts, drainSignal, isDraining, type ServerLike } from "../../../helpers/http.ts";
 import { sharedState } from "../../../src/realm.ts";
 import { withExit } from "../../../helpers/request.ts";
 
@@ -14,6 +15,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface FakeResponse {
   headersSent: boolean;
+  getHeader(name: string): unknown;
+  end(): void;
+  on(): void;
   headers: Record<string, string>;
   setHeader(name: string, value: string): void;
   once(event: "close", listener: () => void): void;
@@ -30,6 +34,9 @@ function response(headersSent = false): FakeResponse {
     },
     once: (event, listener) => void (event === "close" && listeners.push(listener)),
     close: () => listeners.forEach((listener) => listener()),
+    getHeader: () => undefined,
+    end() {},
+    on() {},
   };
 }
 
@@ -55,6 +62,8 @@ function nodeServer(closesAfter: number | null = 0) {
     on(event: string, listener: (request: unknown, response: FakeResponse) => void) {
       if (event === "request") onRequest = listener;
     },
+    listenerCount: () => 0,
+    removeListener() {},
     closeIdleConnections: () => void calls.push(["closeIdleConnections", Date.now() - started]),
     closeAllConnections: () => void calls.push(["closeAllConnections", Date.now() - started]),
   };
@@ -65,6 +74,7 @@ afterEach(() => {
   clear();
   configure({ timeout: 5000, totalTimeout: 9000 });
   sharedState().draining = undefined;
+  sharedState().drainSignals = undefined;
   vi.restoreAllMocks();
 });
 
@@ -477,6 +487,11 @@ describe("bad input", () => {
   test("a server whose on() throws: an [atexit] TypeError, and the registration is taken back", () => {
     const hostile = { ...nodeServer(0), on: throwing };
     expect(() => drain(hostile as never)).toThrow(new TypeError("[atexit] drain() could not listen to the server: trap"));
+    try {
+      drain(hostile as never);
+    } catch (error) {
+      expect(((error as Error).cause as Error).message).toBe("trap");
+    }
     expect(count()).toBe(0);
   });
 
@@ -496,5 +511,462 @@ describe("bad input", () => {
   ])("options %o: %s", (options, type, message) => {
     expect(() => drain(server(), options as never)).toThrow(new type(`[atexit] drain() ${message}`));
     expect(count()).toBe(0);
+  });
+});
+
+/** A fake connection of an EventEmitter: what was written, whether it was ended, resumed, destroyed. */
+class FakeSocket extends EventEmitter {
+  destroyed = false;
+  ended = false;
+  resumed = false;
+  written: number[][] = [];
+  constructor(public bytesWritten = 0) {
+    super();
+  }
+  write(chunk: Uint8Array) {
+    this.written.push([...chunk]);
+  }
+  end() {
+    this.ended = true;
+  }
+  resume() {
+    this.resumed = true;
+  }
+  destroy() {
+    this.destroyed = true;
+  }
+}
+
+/** A fake node:http server on an EventEmitter ('newListener' and listenerCount are real); idle sockets are destroyed by closeIdleConnections. */
+function emitterServer(closesAfter: number | null = 0) {
+  const calls: string[] = [];
+  const idle = new Set<FakeSocket>();
+  const server = Object.assign(new EventEmitter(), {
+    calls,
+    idle,
+    close(callback: () => void) {
+      calls.push("close");
+      if (closesAfter !== null) setTimeout(callback, closesAfter);
+    },
+    closeIdleConnections() {
+      calls.push("closeIdleConnections");
+      for (const socket of idle) socket.destroy();
+    },
+    closeAllConnections: () => void calls.push("closeAllConnections"),
+    /** A new connection, idle unless told otherwise. */
+    connect(options: { idle?: boolean; bytesWritten?: number } = {}) {
+      const socket = new FakeSocket(options.bytesWritten);
+      if (options.idle !== false) idle.add(socket);
+      server.emit("connection", socket);
+      return socket;
+    },
+    /** An upgraded connection, as Node hands it to the 'upgrade' listeners. */
+    upgrade(upgrade: string, bytesWritten = 129) {
+      const socket = server.connect({ idle: false, bytesWritten });
+      server.emit("upgrade", { socket, headers: { upgrade } }, socket, new Uint8Array());
+      return socket;
+    },
+  });
+  return server;
+}
+
+/** A response on an EventEmitter, as node:http gives: its content type where getHeader() reads it, or only in the written header block. */
+class FakeStream extends EventEmitter {
+  headers: Record<string, string> = {};
+  writableEnded = false;
+  writableFinished = false;
+  ends = 0;
+  _header?: string;
+  constructor(
+    public headersSent: boolean,
+    private type?: string,
+  ) {
+    super();
+  }
+  setHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+  getHeader(name: string) {
+    return name === "content-type" ? this.type : undefined;
+  }
+  end() {
+    this.ends++;
+    this.writableEnded = true;
+  }
+  /** The response is over: sent in full, or not. */
+  finish(finished = true) {
+    this.writableFinished = finished;
+    this.emit("close");
+  }
+}
+
+const GOING_AWAY = [0x88, 0x02, 0x03, 0xe9];
+const wsSymbol = Symbol("websocket");
+
+describe("node:http upgrades (WebSockets)", () => {
+  test("atexit listens to 'upgrade' only while the application does: Node answers an upgrade as a request when nobody listens", () => {
+    const server = emitterServer();
+    drain(server as never, { timeout: 100 });
+    expect(server.listenerCount("upgrade")).toBe(0);
+    const app = () => {};
+    server.on("upgrade", app);
+    expect(server.listenerCount("upgrade")).toBe(2);
+    const other = () => {};
+    server.on("upgrade", other);
+    expect(server.listenerCount("upgrade")).toBe(3);
+    server.removeListener("upgrade", app);
+    expect(server.listenerCount("upgrade")).toBe(2);
+    server.removeListener("upgrade", other);
+    expect(server.listenerCount("upgrade")).toBe(0);
+    server.on("upgrade", app);
+    expect(server.listenerCount("upgrade")).toBe(2);
+    server.removeListener("request", app);
+    expect(server.listenerCount("upgrade")).toBe(2);
+    server.removeListener("upgrade", app);
+    // Other events change nothing.
+    server.on("request", app);
+    server.on("close", app);
+    expect(server.listenerCount("upgrade")).toBe(0);
+  });
+
+  test("an 'upgrade' listener there before drain() is followed too", () => {
+    const server = emitterServer();
+    const app = () => {};
+    server.on("upgrade", app);
+    drain(server as never, { timeout: 100 });
+    expect(server.listenerCount("upgrade")).toBe(2);
+    server.removeListener("upgrade", app);
+    expect(server.listenerCount("upgrade")).toBe(0);
+  });
+
+  test("a WebSocket of the ws package is closed by it with 1001; one already closing is not counted; the server then closes", async () => {
+    const server = emitterServer(5);
+    server.on("upgrade", () => {});
+    drain(server as never, { timeout: 1000 });
+    const socket = server.upgrade("websocket");
+    const ws = { readyState: 1, close: vi.fn() };
+    Object.assign(socket, { [Symbol("other")]: { close: vi.fn() }, [wsSymbol]: ws });
+    const closing = server.upgrade("WebSocket");
+    const wsClosing = { readyState: 2, close: vi.fn() };
+    Object.assign(closing, { [wsSymbol]: wsClosing });
+    await runHandlers();
+    expect(ws.close.mock.calls).toEqual([[1001]]);
+    expect(wsClosing.close).not.toHaveBeenCalled();
+    expect([socket.written, closing.written]).toEqual([[], []]);
+    expect(drainCounts(server as never)).toEqual({ requests: 0, idle: 0, websockets: 1, streams: 0, forced: 0 });
+  });
+
+  test("a WebSocket upgraded by hand gets the close frame 1001, its end, and is read on; a handshake under way, another protocol, a closed socket are left", async () => {
+    const server = emitterServer(5);
+    server.on("upgrade", () => {});
+    drain(server as never, { timeout: 1000 });
+    const raw = server.upgrade("websocket");
+    // A symbol described "websocket" but holding no WebSocket: not the ws package's.
+    Object.assign(raw, { [Symbol("websocket")]: { close: "not a function" }, [Symbol("websocket")]: undefined });
+    const handshaking = server.upgrade("websocket", 0);
+    const h2c = server.upgrade("h2c");
+    const gone = server.upgrade("websocket");
+    gone.destroy();
+    const left = server.upgrade("websocket");
+    left.emit("close");
+    await runHandlers();
+    expect([raw.written, raw.ended, raw.resumed]).toEqual([[GOING_AWAY], true, true]);
+    for (const socket of [handshaking, h2c, gone, left]) expect([socket.written, socket.ended]).toEqual([[], false]);
+    expect(drainCounts(server as never)?.websockets).toBe(1);
+  });
+
+  test("at the timeout, the upgraded connections are destroyed too (closeAllConnections does not reach them), and every open connection is counted forced", async () => {
+    const server = emitterServer(null);
+    server.on("upgrade", () => {});
+    drain(server as never, { timeout: 50 });
+    const upgraded = server.upgrade("h2c");
+    const busy = server.connect({ idle: false });
+    const gone = server.connect({ idle: false });
+    gone.emit("close");
+    await runHandlers();
+    expect(server.calls).toEqual(["close", "closeIdleConnections", "closeAllConnections"]);
+    expect(upgraded.destroyed).toBe(true);
+    expect(busy.destroyed).toBe(false);
+    expect(drainCounts(server as never)?.forced).toBe(2);
+  });
+
+  test("two requests under way on one connection: the first one's end leaves it open for the second", async () => {
+    vi.useFakeTimers();
+    try {
+      const server = emitterServer(null);
+      drain(server as never, { timeout: 2000 });
+      const socket = server.connect({ idle: false });
+      const [first, second] = [new FakeStream(true), new FakeStream(true)];
+      server.emit("request", { socket }, first);
+      server.emit("request", { socket }, second);
+      const run = runHandlers();
+      await vi.advanceTimersByTimeAsync(5);
+      first.finish();
+      await vi.advanceTimersByTimeAsync(600);
+      expect(socket.destroyed).toBe(false);
+      // Idle once the second is sent: Node's closeIdleConnections() closes it.
+      server.idle.add(socket);
+      second.finish();
+      expect(socket.destroyed).toBe(true);
+      await vi.advanceTimersByTimeAsync(2000);
+      await run;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe("node:http event streams", () => {
+  test("an event stream in flight is ended (an error written after it is swallowed), not told to close, and its connection closes at once", async () => {
+    const server = emitterServer(null);
+    drain(server as never, { timeout: 300 });
+    const socket = server.connect({ idle: false });
+    const stream = new FakeStream(true, "text/event-stream; charset=utf-8");
+    server.emit("request", { socket }, stream);
+    const run = runHandlers();
+    await sleep(5);
+    expect(stream.ends).toBe(1);
+    expect(stream.headers).toEqual({});
+    // The application's write after the end: Node reports it as an 'error' event.
+    expect(() => stream.emit("error", new Error("write after end"))).not.toThrow();
+    server.idle.add(socket);
+    stream.finish();
+    // Not kept 500 ms for a queued request: closed with the idle ones at once.
+    expect(socket.destroyed).toBe(true);
+    await run;
+    expect(drainCounts(server as never)).toEqual({ requests: 0, idle: 1, websockets: 0, streams: 1, forced: 0 });
+  });
+
+  test("a content type given to writeHead() alone is read from the header block written", async () => {
+    const server = emitterServer(5);
+    drain(server as never, { timeout: 300 });
+    const written = Object.assign(new FakeStream(true), { _header: "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n" });
+    const plain = Object.assign(new FakeStream(true), { _header: "HTTP/1.1 200 OK\r\nX-Type: text/event-stream\r\n\r\n" });
+    const nothing = new FakeStream(true);
+    const typed = new FakeStream(true, "text/html; text/event-stream");
+    const tight = Object.assign(new FakeStream(true), { _header: "HTTP/1.1 200 OK\r\ncontent-type:text/event-stream\r\n\r\n" });
+    const spaced = new FakeStream(true, " text/event-stream");
+    const pending = new FakeStream(false, "text/event-stream");
+    const all = [written, plain, nothing, typed, pending, tight, spaced];
+    for (const response of all) server.emit("request", { socket: server.connect({ idle: false }) }, response);
+    await runHandlers();
+    expect(all.map((response) => response.ends)).toEqual([1, 0, 0, 0, 0, 1, 0]);
+    // Not a stream yet: told to close, as any response whose headers have not left.
+    expect(pending.headers).toEqual({ Connection: "close" });
+  });
+
+  test("a stream the application ended itself (on drainSignal) is neither ended again nor counted", async () => {
+    const server = emitterServer(5);
+    drain(server as never, { timeout: 300 });
+    const stream = new FakeStream(true, "text/event-stream");
+    server.emit("request", { socket: server.connect({ idle: false }) }, stream);
+    drainSignal(server as never).addEventListener("abort", () => stream.end());
+    await runHandlers();
+    expect(stream.ends).toBe(1);
+    expect(drainCounts(server as never)?.streams).toBe(0);
+  });
+});
+
+describe("counts", () => {
+  test("requests that finish while the drain closes connections; not those cut, nor those before it; idle connections closed", async () => {
+    const server = emitterServer(null);
+    drain(server as never, { timeout: 200 });
+    expect(drainCounts(server as never)).toBeUndefined();
+    const early = new FakeStream(false);
+    server.emit("request", { socket: server.connect({ idle: false }) }, early);
+    early.finish();
+    const done = new FakeStream(false);
+    const cut = new FakeStream(false);
+    server.emit("request", { socket: server.connect({ idle: false }) }, done);
+    server.emit("request", { socket: server.connect({ idle: false }) }, cut);
+    server.connect();
+    server.connect();
+    const closedBefore = server.connect();
+    closedBefore.destroy();
+    const run = runHandlers();
+    await sleep(5);
+    done.finish();
+    cut.finish(false);
+    await run;
+    const counts = drainCounts(server as never)!;
+    // The three busy connections are still open at the timeout (the fake closes none after its response).
+    expect(counts).toEqual({ requests: 1, idle: 2, websockets: 0, streams: 0, forced: 3 });
+    // A copy: what a caller does with it changes nothing.
+    (counts as { requests: number }).requests = 9;
+    expect(drainCounts(server as never)?.requests).toBe(1);
+  });
+
+  test("a connection closed after the wait for a queued request is counted idle, unless its client closed it first", async () => {
+    vi.useFakeTimers();
+    try {
+      const server = emitterServer(null);
+      drain(server as never, { timeout: 2000 });
+      const sockets = [server.connect({ idle: false }), server.connect({ idle: false })];
+      const streams = sockets.map((socket) => {
+        const response = new FakeStream(true);
+        server.emit("request", { socket }, response);
+        return response;
+      });
+      const run = runHandlers();
+      await vi.advanceTimersByTimeAsync(5);
+      for (const response of streams) response.finish();
+      sockets[1]!.destroy();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(sockets[0]!.destroyed).toBe(true);
+      expect(drainCounts(server as never)?.idle).toBe(1);
+      await vi.advanceTimersByTimeAsync(2000);
+      await run;
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a second drain of the server counts afresh", async () => {
+    const server = emitterServer(0);
+    drain(server as never, { timeout: 100 });
+    server.connect();
+    await runHandlers();
+    expect(drainCounts(server as never)?.idle).toBe(1);
+    drain(server as never, { timeout: 100 });
+    await runHandlers();
+    expect(drainCounts(server as never)?.idle).toBe(0);
+  });
+
+  test("node:http2: the sessions destroyed at the timeout are counted forced", async () => {
+    const server = http2Server(null);
+    drain(server as never, { timeout: 30 });
+    server.session("a");
+    server.session("b");
+    await runHandlers();
+    expect(drainCounts(server as never)).toEqual({ requests: 0, idle: 0, websockets: 0, streams: 0, forced: 2 });
+  });
+
+  test("ATEXIT_DEBUG=1 prints them in one line on stderr, with the server's kind; without it, nothing", async () => {
+    vi.stubEnv("ATEXIT_DEBUG", "1");
+    vi.resetModules();
+    try {
+      const fresh = await import("../../../helpers/http.ts");
+      const error = vi.spyOn(console, "error").mockImplementation(() => {});
+      const server = emitterServer(0);
+      // A fresh copy has drained nothing.
+      expect(fresh.drainCounts(server as never)).toBeUndefined();
+      fresh.drain(server as never, { timeout: 100 });
+      server.connect();
+      await runHandlers();
+      expect(error.mock.calls).toEqual([
+        [
+          "[atexit] drain of a node:http server: 0 requests finished, 1 idle connections closed, 0 WebSockets closed, 0 streams ended, 0 forced at the timeout",
+        ],
+      ]);
+      error.mockClear();
+      const failing = { ...nodeServer(0), closeIdleConnections: () => { throw new Error("down"); } };
+      fresh.drain(failing as never, { timeout: 100 });
+      const bun = { pendingRequests: 0, pendingWebSockets: 0, stop() {} };
+      fresh.drain(bun, { timeout: 100 });
+      await runHandlers();
+      // Said also when the drain fails; each server kind by its name.
+      expect(error.mock.calls.map(([line]) => String(line).slice(0, 36))).toEqual([
+        "[atexit] drain of a Bun.serve server",
+        "[atexit] drain of a node:http server",
+        '[atexit] exit callback "drain" faile',
+      ]);
+    } finally {
+      vi.unstubAllEnvs();
+      vi.resetModules();
+      vi.restoreAllMocks();
+    }
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    drain(emitterServer(0) as never, { timeout: 100 });
+    await runHandlers();
+    expect(error).not.toHaveBeenCalled();
+  });
+});
+
+describe("drainSignal()", () => {
+  test("aborts when the drain begins to close connections, after the delay and before anything is closed; one signal per server", async () => {
+    vi.useFakeTimers();
+    try {
+      const server = emitterServer(0);
+      const signal = drainSignal(server as never);
+      expect(drainSignal(server as never)).toBe(signal);
+      expect(drainSignal(emitterServer() as never)).not.toBe(signal);
+      const seen: string[][] = [];
+      signal.addEventListener("abort", () => void seen.push([...server.calls]));
+      drain(server as never, { delay: 100, timeout: 1000 });
+      const run = runHandlers();
+      await vi.advanceTimersByTimeAsync(99);
+      expect(signal.aborted).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(seen).toEqual([[]]);
+      await vi.advanceTimersByTimeAsync(10);
+      await run;
+      // Asked for once the drain has begun to close: already aborted.
+      expect(drainSignal(server as never).aborted).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test("a server drained without anyone asking for its signal: asked for later, it is aborted", async () => {
+    const server = { shutdown: () => Promise.resolve(), finished: Promise.resolve() };
+    drain(server, { timeout: 100 });
+    await runHandlers();
+    expect(drainSignal(server).aborted).toBe(true);
+  });
+
+  test("Deno.serve: aborted before shutdown() is called (the application's streams end, and shutdown can finish)", async () => {
+    const order: string[] = [];
+    const server = { shutdown: () => (order.push("shutdown"), Promise.resolve()), finished: Promise.resolve() };
+    drainSignal(server).addEventListener("abort", () => void order.push("abort"));
+    drain(server, { timeout: 100 });
+    await runHandlers();
+    expect(order).toEqual(["abort", "shutdown"]);
+  });
+
+  test.each([
+    [undefined, "undefined"],
+    [{ close() {}, on() {} }, "object"],
+    ["server", "string"],
+  ])("drainSignal(%s) is a TypeError naming what it got", (value, what) => {
+    expect(() => drainSignal(value as never)).toThrow(
+      new TypeError(`[atexit] drainSignal() expects a server (node:http, node:http2, Deno.serve or Bun.serve), got ${what}`),
+    );
+    expect(sharedState().drainSignals).toBeUndefined();
+  });
+
+  test("a Proxy whose traps throw: an [atexit] TypeError saying it could not read the server, and no signal is made", () => {
+    const hostile = new Proxy({}, { get: () => { throw new Error("trap"); } });
+    expect(() => drainSignal(hostile as never)).toThrow(new TypeError("[atexit] drainSignal() could not read the server: trap"));
+    expect(sharedState().drainSignals).toBeUndefined();
+    expect(count()).toBe(0);
+  });
+});
+
+describe("Bun.serve WebSockets", () => {
+  test("once no request is left, the open WebSockets get stop(true), which sends each 1001; counted", async () => {
+    const stops: unknown[] = [];
+    const server = { pendingRequests: 2, pendingWebSockets: 3, stop: (force?: boolean) => void stops.push(force) };
+    drain(server, { timeout: 1000 });
+    setTimeout(() => (server.pendingRequests = 0), 30);
+    await runHandlers();
+    expect(stops).toEqual([undefined, true]);
+    expect(drainCounts(server)).toEqual({ requests: 2, idle: 0, websockets: 3, streams: 0, forced: 0 });
+  });
+
+  test("a Bun without pendingWebSockets, and no request left: nothing is cut", async () => {
+    const stops: unknown[] = [];
+    const server = { pendingRequests: 0, stop: (force?: boolean) => void stops.push(force) };
+    drain(server, { timeout: 1000 });
+    await runHandlers();
+    expect(stops).toEqual([undefined]);
+    expect(drainCounts(server)).toEqual({ requests: 0, idle: 0, websockets: 0, streams: 0, forced: 0 });
+  });
+
+  test("requests left at the timeout are counted forced", async () => {
+    const server = { pendingRequests: 3, pendingWebSockets: 0, stop: () => {} };
+    drain(server, { timeout: 40 });
+    setTimeout(() => (server.pendingRequests = 1), 10);
+    await runHandlers();
+    expect(drainCounts(server)).toEqual({ requests: 2, idle: 0, websockets: 0, streams: 0, forced: 1 });
   });
 });
