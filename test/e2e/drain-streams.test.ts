@@ -4,46 +4,23 @@
 // the event stream ends cleanly (EventSource would reconnect), and the
 // process dies by SIGTERM long before the drain's timeout. The program runs
 // with ATEXIT_DEBUG=1, and the drain's counts line is checked.
-import { spawn } from "node:child_process";
 import { get as httpGet } from "node:http";
 import { describe, expect, test } from "vitest";
 import WebSocket from "ws";
-import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
+import type { RuntimeId } from "./runtimes.ts";
+import { serveFixture, serverCases } from "./servers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const TIMEOUT = 4000;
 
-/** Starts the fixture server; resolves with its port, its output and the process's end. */
-async function serve(id: RuntimeId, api: string) {
-  const { command, args } = runtimes[id];
-  // ws reads two variables of its own as it loads, which Deno asks permission for.
-  const runArgs = id === "deno" ? [...args, "--allow-net=127.0.0.1", "--allow-env=ATEXIT_DEBUG,WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE"] : args;
-  const child = spawn(command, [...runArgs, fixture("drain-streams.mjs"), api, String(TIMEOUT)], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ATEXIT_DEBUG: "1" },
+/** Starts drain-streams.mjs with ATEXIT_DEBUG=1, for the drain's counts line. */
+const serve = (id: RuntimeId, api: string) =>
+  serveFixture(id, "drain-streams.mjs", {
+    args: [api, String(TIMEOUT)],
+    // ws reads two variables of its own as it loads, which Deno asks permission for.
+    denoAllow: ["--allow-env=ATEXIT_DEBUG,WS_NO_BUFFER_UTIL,WS_NO_UTF_8_VALIDATE"],
+    env: { ATEXIT_DEBUG: "1" },
   });
-  let stderr = "";
-  let out = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  child.stdout.on("data", (chunk) => (out += chunk));
-  const ended = new Promise<{ signal: string | null; at: number }>((resolve) => child.on("exit", (_, signal) => resolve({ signal, at: performance.now() })));
-  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  ended.finally(() => clearTimeout(guard));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on("data", () => {
-      const match = /port (\d+)\nready\n/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", () => reject(new Error(`server ended before it was ready: ${stderr}`)));
-  });
-  /** Resolves once the server has printed `line` `count` times. */
-  const printed = async (line: string, count: number): Promise<void> => {
-    for (const until = performance.now() + 10_000; out.split("\n").filter((l) => l === line).length < count; await sleep(5)) {
-      if (performance.now() > until) throw new Error(`the server did not print "${line}" ${count} times: ${out}`);
-    }
-  };
-  return { child, port, ended, printed, stderr: () => stderr };
-}
 
 /** A WebSocket client, open; `closed` resolves with the close code it got, or the error. */
 async function webSocket(port: number, path: string) {
@@ -84,17 +61,7 @@ async function eventStream(port: number) {
 }
 
 // Each runtime's own server, and node:http's (with the ws package) on each; Express's and Fastify's on Node.
-const cases: Array<[RuntimeId, string]> = [
-  ["node", "node"],
-  ["node", "express"],
-  ["node", "fastify"],
-  ["deno", "deno"],
-  ["deno", "node"],
-  ["bun", "bun"],
-  ["bun", "node"],
-];
-
-describe.each(cases)("%s, %s server", (id, api) => {
+describe.each(serverCases)("%s, %s server", (id, api) => {
   test("SIGTERM: each WebSocket gets 1001, the event stream ends cleanly, and it dies by SIGTERM long before the timeout", async () => {
     const server = await serve(id, api);
     const nodeHttp = api !== "deno" && api !== "bun";

@@ -2,12 +2,12 @@
 // server with idle keep-alive clients and requests in flight gets SIGTERM.
 // The requests finish, idle connections close at once, new connections are
 // refused, and the process still dies by the signal.
-import { spawn } from "node:child_process";
 import { Agent, get as httpGet } from "node:http";
 import { connect as connectHttp2 } from "node:http2";
 import { describe, expect, test } from "vitest";
 import { accepts, Client } from "../fixtures/http-client.mjs";
-import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
+import type { RuntimeId } from "./runtimes.ts";
+import { serveFixture, serverCases } from "./servers.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -28,48 +28,11 @@ async function signalDuring<T>({ child, port, ended, printed }: Server, replies:
   return { signalled, refused, done: await replies, end: await ended };
 }
 
-/** Starts the fixture server; resolves with its port and the process's end. */
-async function serve(id: RuntimeId, api: string, timeout: number, delay: number) {
-  const { command, args } = runtimes[id];
-  const runArgs = id === "deno" ? [...args, "--allow-net=127.0.0.1"] : args;
-  const child = spawn(command, [...runArgs, fixture("drain.mjs"), api, String(timeout), String(delay)], { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const ended = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
-  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  ended.finally(() => clearTimeout(guard));
-  let out = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on("data", () => {
-      const match = /port (\d+)\nready\n/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once("exit", () => reject(new Error(`server ended before it was ready: ${stderr}`)));
-  });
-  /** Resolves once the server has printed `line` `count` times (it prints "begun <path>" as a handler starts). */
-  const printed = async (line: string, count = 1): Promise<void> => {
-    for (const until = performance.now() + 10_000; out.split("\n").filter((l) => l === line).length < count; await sleep(5)) {
-      if (performance.now() > until) throw new Error(`the server did not print "${line}" ${count} times: ${out}`);
-    }
-  };
-  return { child, port, ended, printed, stdout: () => out.split("\n"), stderr: () => stderr };
-}
+/** Starts drain.mjs with the drain's `timeout` and `delay`. */
+const serve = (id: RuntimeId, api: string, timeout: number, delay: number) =>
+  serveFixture(id, "drain.mjs", { args: [api, String(timeout), String(delay)] });
 
-// Each runtime with its own server, and with node:http's; Express's and Fastify's on Node.
-const cases: Array<[RuntimeId, string]> = [
-  ["node", "node"],
-  ["node", "express"],
-  ["node", "fastify"],
-  ["deno", "deno"],
-  ["deno", "node"],
-  ["bun", "bun"],
-  ["bun", "node"],
-];
-
-describe.each(cases)("%s, %s server", (id, api) => {
+describe.each(serverCases)("%s, %s server", (id, api) => {
   test("SIGTERM: requests in flight finish, idle keep-alive connections close at once, new ones are refused, then it dies by SIGTERM", async () => {
     const server = await serve(id, api, 4000, 0);
     const idle = await Promise.all([0, 1, 2, 3].map(() => Client.open(server.port)));
