@@ -92,9 +92,6 @@ const GOING_AWAY_FRAME = [0x88, 0x02, 0x03, 0xe9];
 const SERVER_KINDS = "node:http, node:http2, Deno.serve or Bun.serve";
 const LABELS = { node: "node:http", http2: "node:http2", deno: "Deno.serve", bun: "Bun.serve" } as const;
 
-/** Each server's counts, from its last drain (made on first use). */
-let counted: WeakMap<object, DrainCounts> | undefined;
-
 /**
  * What the drain of `server` (the last one, if it was drained more than
  * once) did so far: a copy of its {@linkcode DrainCounts}; undefined before
@@ -112,7 +109,7 @@ let counted: WeakMap<object, DrainCounts> | undefined;
  * ```
  */
 export function drainCounts(server: ServerLike): DrainCounts | undefined {
-  const counts = counted?.get(server);
+  const counts = sharedState().drainCounts?.get(server);
   return counts && { ...counts };
 }
 
@@ -282,26 +279,21 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     // otherwise: atexit listens only while someone else does, so that its
     // listener changes nothing.
     let following = false;
-    const follow = (): void => {
-      const others = node.listenerCount("upgrade") - (following ? 1 : 0);
-      if (others > 0 && !following) {
-        following = true;
-        node.on("upgrade", onUpgrade);
-      } else if (others <= 0) {
-        // Removing a listener that is not there is a no-op, and emits nothing.
-        following = false;
-        node.removeListener("upgrade", onUpgrade);
-      }
+    // Adding or removing atexit's own listener emits 'newListener' or
+    // 'removeListener' again, and finds `following` already set: no loop.
+    const setFollowing = (on: boolean): void => {
+      if (on === following) return;
+      following = on;
+      if (on) node.on("upgrade", onUpgrade);
+      else node.removeListener("upgrade", onUpgrade);
     };
+    const others = (): number => node.listenerCount("upgrade") - (following ? 1 : 0);
     // 'newListener' comes before the listener is added (not counted yet), 'removeListener' after it is gone.
     node.on("newListener", (event) => {
-      if (event === "upgrade" && !following) {
-        following = true;
-        node.on("upgrade", onUpgrade);
-      }
+      if (event === "upgrade") setFollowing(true);
     });
-    node.on("removeListener", () => follow());
-    follow();
+    node.on("removeListener", () => setFollowing(others() > 0));
+    setFollowing(others() > 0);
   };
   // A response whose headers have not left says `Connection: close`, and Node
   // closes its connection once it is sent; one whose headers have left cannot.
@@ -420,7 +412,8 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     const registry = getRegistry();
     const limit = checked.timeout ?? Math.max(0, registry.config.timeout - FORCE_MARGIN_MS);
     (sharedState().draining ??= new WeakSet()).add(server);
-    (counted ??= new WeakMap()).set(server, counts);
+    // In the state every copy shares: drainCounts() of another copy reads them too.
+    (sharedState().drainCounts ??= new WeakMap()).set(server, counts);
     // The delay counts from the run's start, when isDraining() turned true
     // (deferred work, or another server's drain, may have come first).
     const since = started - (registry.current?.startedAt ?? started);

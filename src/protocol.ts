@@ -177,6 +177,8 @@ export interface SharedState {
   draining?: WeakSet<object> | undefined;
   /** Per server, what `drainSignal` hands out: aborted when its drain begins to close connections. */
   drainSignals?: WeakMap<object, AbortController> | undefined;
+  /** Per server, what its last drain did (atexit/http's `DrainCounts`), for `drainCounts()` of whichever copy. */
+  drainCounts?: WeakMap<object, Readonly<Record<"requests" | "idle" | "websockets" | "streams" | "forced", number>>> | undefined;
   /** Work `defer` holds for the program: the exit run awaits it before the callbacks. */
   deferred?: Set<Promise<void>> | undefined;
   /** The invocations `withExit` has open, for `defer` on hosts without AsyncLocalStorage. */

@@ -98,6 +98,7 @@ afterEach(() => {
   configure({ timeout: 5000, totalTimeout: 9000 });
   sharedState().draining = undefined;
   sharedState().drainSignals = undefined;
+  sharedState().drainCounts = undefined;
   vi.restoreAllMocks();
 });
 
@@ -860,6 +861,16 @@ describe("counts", () => {
     server.session("b");
     await finish(runHandlers());
     expect(drainCounts(server as never)).toEqual({ requests: 0, idle: 0, websockets: 0, streams: 0, forced: 2 });
+  });
+
+  test("another copy of atexit/http reads the counts of this copy's drain", async () => {
+    const server = emitterServer(0);
+    drain(server as never, { timeout: 100 });
+    server.connect();
+    await finish(runHandlers());
+    vi.resetModules();
+    const other = await import("../../../helpers/http.ts");
+    expect(other.drainCounts(server as never)).toEqual({ requests: 0, idle: 1, websockets: 0, streams: 0, forced: 0 });
   });
 
   test("ATEXIT_DEBUG=1 prints them in one line on stderr, with the server's kind; without it, nothing", async () => {
