@@ -136,8 +136,8 @@ export const features = [
         { name: "Registry.#stackOf", body: "return this.#stacks[0]!;" },
         { find: "[[], [], []]", replace: "[[]]" },
         {
-          find: "      const [first, ordinary, last] = this.#stacks;\n      const entry = first!.pop() ?? ordinary!.pop() ?? last!.pop();\n",
-          replace: "      const entry = this.#stacks[0]!.pop();\n",
+          find: "    const [first, ordinary, last] = this.#stacks;\n    for (;;) {\n      const entry = first!.pop() ?? ordinary!.pop() ?? last!.pop();\n",
+          replace: "    for (;;) {\n      const entry = this.#stacks[0]!.pop();\n",
         },
         { find: "if (own.keep && !entry.options.once)", replace: "if (own.keep)" },
       ],

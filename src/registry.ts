@@ -42,8 +42,8 @@ interface RegistryRun extends Run {
  * Registrations sit in three arrays in registration order (`first` ones,
  * ordinary ones and `last` ones), so a run takes the newest from the end.
  * Removing one marks it retired and leaves it in place until retired ones
- * outnumber the living, when the arrays are compacted: register and unregister stay O(1)
- * (amortized) however many registrations there are.
+ * outnumber the living, when the arrays are compacted: register and
+ * unregister stay O(1) (amortized) however many registrations there are.
  */
 export class Registry implements SharedRegistry {
   config: AtexitConfig = defaultConfig;
@@ -144,8 +144,8 @@ export class Registry implements SharedRegistry {
     // A run taken over and closed while its own call was still there: that
     // call takes nothing more (the callbacks are linked back for the next run).
     if (own !== run) return;
+    const [first, ordinary, last] = this.#stacks;
     for (;;) {
-      const [first, ordinary, last] = this.#stacks;
       const entry = first!.pop() ?? ordinary!.pop() ?? last!.pop();
       if (!entry) return undefined;
       if (!isActive(entry)) {
