@@ -10,6 +10,7 @@ const config: Options = {
     "adapters/browser": "adapters/browser.ts",
     beacon: "helpers/beacon.ts",
     child: "helpers/child.ts",
+    cluster: "helpers/cluster.ts",
     http: "helpers/http.ts",
     request: "helpers/request.ts",
     "adapters/workerd": "adapters/workerd.ts",

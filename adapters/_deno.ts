@@ -11,13 +11,15 @@
 // |   (Deno.exit(), process.exit())           |                                      |                |
 // | `error`, `unhandledrejection`             | `crash()` then `last(1)`; with       | onError,       |
 // |                                           |   awaitCrash, `awaitCrash()`         |   onRejection  |
+// | node:process `internalMessage` (a         | `stop()`: awaited, then 0            | onDisconnect   |
+// |   node:cluster primary's disconnect)      |                                      |                |
 // | Deno.addSignalListener: SIGINT, SIGTERM,  | `signal()`: awaited, then re-raised  | (per signal)   |
 // |   SIGHUP, SIGPWR, SIGXCPU, extraSignals   |   (_signal.ts)                       |                |
 import type { Adapter } from "../src/protocol.ts";
 import { debugRequested } from "./_debug.ts";
 import { serverAdapter } from "./_engine.ts";
 import type { CrashReason } from "./_host.ts";
-import { flushStdio, getProcess, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
+import { clusterListener, flushStdio, getProcess, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import { signalExitListeners } from "./_signal.ts";
 import { DENO_UNRAISABLE, denoSignals } from "./_signals.ts";
 import type { DenoLike } from "./types/deno.ts";
@@ -143,6 +145,8 @@ export function denoAdapter(deno: DenoLike): Adapter {
       for (const [event, listener] of events) addEventListener(event, listener);
       for (const [signal, listener] of signals) deno.addSignalListener(signal, listener);
       proc?.on("exit", onUnload);
+      const onDisconnect = proc && clusterListener(proc, paths);
+      if (onDisconnect) proc.on("internalMessage", onDisconnect);
       // process.exit() fires node:process `exit` before `unload`: kept last
       // there, ours sees the status an application's `exit` listener sets.
       const stopKeeping = proc && keepLast(proc, "exit", onUnload);
@@ -150,6 +154,7 @@ export function denoAdapter(deno: DenoLike): Adapter {
         ours = new Map();
         stopKeeping?.();
         proc?.off("exit", onUnload);
+        if (onDisconnect) proc.off("internalMessage", onDisconnect);
         for (const [event, listener] of events) removeEventListener(event, listener);
         for (const [signal, listener] of signals) deno.removeSignalListener(signal, listener);
       };

@@ -1,7 +1,7 @@
 // The exit engine every server runtime shares (Node.js, Bun, Deno). It owns
 // the stages of an ending program and what each exit path does: the awaited
 // natural end, the runtime's last synchronous event, crashes (observed, or
-// taken over with `awaitCrash`), a supervisor's shutdown message, termination
+// taken over with `awaitCrash`), a supervisor's request to stop, termination
 // signals, and ending with the output flushed. Each runtime's file describes
 // only its host (a `ServerHost`): how to listen, read and set the status,
 // kill, exit and flush output, with that runtime's quirks. A new exit path is added
@@ -48,6 +48,12 @@ function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: numbe
     runtime,
   );
 
+  const stop = (): void => {
+    if (stage !== "live") return;
+    stage = "ending";
+    void awaitedEnd(registry, { reason: "exit", code: host.code(), runtime, final: true }, end);
+  };
+
   return {
     get live() {
       return stage === "live";
@@ -75,10 +81,9 @@ function exitPaths(registry: SharedRegistry, host: ServerHost, end: (code: numbe
     },
     message(message) {
       const { shutdownMessage } = registry.config;
-      if (shutdownMessage === undefined || message !== shutdownMessage || stage !== "live") return;
-      stage = "ending";
-      void awaitedEnd(registry, { reason: "exit", code: host.code(), runtime, final: true }, end);
+      if (shutdownMessage !== undefined && message === shutdownMessage) stop();
     },
+    stop,
     signal: onSignal,
   };
 }
@@ -111,7 +116,7 @@ export function endNow(registry: SharedRegistry, trigger: Trigger, status: Statu
 
 /**
  * An end the program asked for through another channel (an uncaught error
- * with `awaitCrash`, a supervisor's shutdown message): await the callbacks,
+ * with `awaitCrash`, a supervisor's request to stop): await the callbacks,
  * then end by force with `code`, unless a callback asked for another status.
  */
 export async function awaitedEnd(

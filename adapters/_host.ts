@@ -52,8 +52,15 @@ export interface ExitPaths {
    * with 1. False if the program is already ending (the host then ends it its own way).
    */
   awaitCrash(reason: CrashReason, error: unknown): boolean;
-  /** A message from a supervisor: the configured `shutdownMessage` ends the program, awaited. */
+  /** A message from a supervisor: the configured `shutdownMessage` ends the program, awaited (see `stop`). */
   message(message: unknown): void;
+  /**
+   * Whoever started the program asks it to end (its `shutdownMessage`, a
+   * cluster primary's disconnect): the callbacks are awaited as an exit with
+   * the program's status, then it ends with that status. Nothing if it is
+   * already ending.
+   */
+  stop(): void;
   /** A termination signal. */
   signal(signal: string): void;
 }

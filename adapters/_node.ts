@@ -10,6 +10,8 @@
 // | `uncaughtExceptionMonitor`             | `crash()`: the cause, for `exit`    | onCrash       |
 // | `uncaughtException` (with awaitCrash)  | `awaitCrash()`: awaited, then 1     | onUncaught    |
 // | `message` (with shutdownMessage)       | `message()`: awaited, then 0        | (inline)      |
+// | `internalMessage` (a node:cluster      | `stop()`: awaited, then 0           | onDisconnect  |
+// |   primary's `worker.disconnect()`)     |                                     |               |
 // | SIGINT, SIGTERM, SIGHUP, SIGPWR,       | `signal()`: awaited, then re-raised | (per signal)  |
 // |   SIGXCPU, the extraSignals            |   (_signal.ts)                      |               |
 import type { Adapter } from "../src/protocol.ts";
@@ -17,7 +19,7 @@ import type { AtexitConfig } from "../src/types.ts";
 import { debugRequested } from "./_debug.ts";
 import { serverAdapter } from "./_engine.ts";
 import type { CrashReason, ExitPaths, ServerHost } from "./_host.ts";
-import { currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
+import { clusterListener, currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import { signalExitListeners } from "./_signal.ts";
 import { exitSignals } from "./_signals.ts";
 import type { ChannelLike, ProcessLike } from "./types/process.ts";
@@ -132,6 +134,7 @@ function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring)
     if (!appHandlesCrashes()) wiring.takeOver(reasonOf(origin), error);
   };
   const ipc = config.shutdownMessage !== undefined && proc.channel ? proc.channel : undefined;
+  const onDisconnect = clusterListener(proc, paths);
 
   const listeners: Listener[] = [
     ["beforeExit", onBeforeExit],
@@ -140,6 +143,7 @@ function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring)
     ...(config.awaitCrash ? [["uncaughtException", onUncaught] as const] : []),
     ...(quirks.listeners?.(wiring) ?? []),
     ...(ipc ? [["message", (message: unknown) => paths.message(message)] as const] : []),
+    ...(onDisconnect ? [["internalMessage", onDisconnect] as const] : []),
     // Bound per signal: a listener is not told which signal fired on every runtime.
     ...exitSignals(proc.platform, config.extraSignals)
       .filter((signal) => !quirks.unheard?.includes(signal))

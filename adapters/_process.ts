@@ -1,9 +1,10 @@
 // What the process runtimes (Node.js, Bun, and Deno's node:process) share:
 // finding a usable `process`, the status, stdout and stderr flushed before a
-// forced end, and keeping a listener last.
+// forced end, keeping a listener last, and a cluster primary's disconnect.
 import { assertRuntime, detect } from "../src/detect.ts";
 import type { Adapter } from "../src/protocol.ts";
 import { within } from "../src/time.ts";
+import type { ExitPaths } from "./_host.ts";
 import type { ProcessLike } from "./types/process.ts";
 
 /**
@@ -81,4 +82,24 @@ export function flushStdio(proc: ProcessLike, limitMs: number): Promise<unknown>
     streams.map((stream) => new Promise<void>((resolve) => stream!.write("", resolve))),
     limitMs,
   );
+}
+
+/**
+ * The `internalMessage` listener that makes a `node:cluster` primary's
+ * `worker.disconnect()` an exit path of the worker (`stop`: awaited, then
+ * status 0), for a process with an IPC channel. The runtime's cluster code
+ * hears the same message and only closes the worker's servers, then waits
+ * for their connections (idle keep-alive ones included) and leaves the
+ * process to end by itself, which a timer or a pool would prevent; with this,
+ * `drain` ends those connections and the worker's callbacks run awaited. The
+ * message is internal to node:cluster: `{ cmd: "NODE_CLUSTER", act:
+ * "disconnect" }` on Node and Deno, `{ act: "disconnect" }` on Bun (measured
+ * on Node 20, Deno 2.9, Bun 1.4); the worker no longer has `NODE_UNIQUE_ID`
+ * in its environment by the time it runs, so the channel is what tells.
+ */
+export function clusterListener(proc: ProcessLike, paths: Pick<ExitPaths, "stop">): ((message: unknown) => void) | undefined {
+  if (!proc.channel) return undefined;
+  return (message) => {
+    if ((message as { act?: unknown } | null)?.act === "disconnect") paths.stop();
+  };
 }

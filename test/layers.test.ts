@@ -1,7 +1,7 @@
 // The layers, checked from the import statements of every source file:
 // src/ is the runtime-neutral core and imports only itself; adapters/ (one
 // place per runtime, and the entries) imports the core and itself; helpers/
-// (atexit/http, /child, /beacon, /request) import the core, themselves, the
+// (atexit/http, /child, /cluster, /beacon, /request) import the core, themselves, the
 // one picker (adapters/_pick.ts) and the structural runtime types; no entry is
 // imported by another file; and no file reaches itself through its imports.
 import { readdirSync, readFileSync } from "node:fs";
@@ -31,7 +31,7 @@ function importsOf(file: string): string[] {
 const graph = new Map(files.map((file) => [file, importsOf(file)]));
 const entries = new Set([
   ...["node", "deno", "bun", "browser", "fallback", "workerd", "auto"].map((name) => `adapters/${name}.ts`),
-  ...["http", "child", "beacon", "request"].map((name) => `helpers/${name}.ts`),
+  ...["http", "child", "cluster", "beacon", "request"].map((name) => `helpers/${name}.ts`),
 ]);
 
 /** Whether `file` may import `target`. */

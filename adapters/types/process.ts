@@ -17,6 +17,8 @@ export interface ProcessLike {
   listenerCount(event: string): number;
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
+  /** A built-in module by its id, without an import (Node 20.16+, Deno, Bun). */
+  getBuiltinModule?(id: string): unknown;
   /** The kinds of the resources keeping the event loop alive (Node 17.3+; Deno and Bun answer `[]`). */
   getActiveResourcesInfo?(): string[];
 }

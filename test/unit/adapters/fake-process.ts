@@ -57,6 +57,7 @@ export function fakePaths(
       return answers.awaitCrash ?? true;
     },
     message: (message) => void calls.push(`message ${String(message)}`),
+    stop: () => void calls.push("stop"),
     signal: (signal) => void calls.push(`signal ${signal}`),
   };
 }
