@@ -57,7 +57,7 @@ const superviseChecks: Readonly<Record<keyof SuperviseOptions, Check>> = { timeo
 function clusterModule(): ClusterLike {
   let cluster: unknown;
   try {
-    const proc = (globalThis as { process?: Partial<ProcessLike> | null }).process;
+    const proc = (globalThis as unknown as { process?: Partial<ProcessLike> | null }).process;
     cluster = proc?.getBuiltinModule?.("node:cluster");
   } catch (error) {
     throw new TypeError(`[atexit] superviseWorkers() could not load node:cluster: ${reasonOf(error)}`, { cause: error });
@@ -143,8 +143,7 @@ export function superviseWorkers(options?: SuperviseOptions): Registration {
     // An invocation's end (atexit/request) is not the program's; a path that
     // cannot wait leaves the workers to the runtime (see above).
     if (event.reason === "request" || !event.awaited) return undefined;
-    const workers = liveWorkers(cluster);
-    return workers.length > 0 ? endWorkers(workers, timeout, event.deadline) : undefined;
+    return endWorkers(liveWorkers(cluster), timeout, event.deadline);
   };
   return registerWith(picked, stop, {
     name: "superviseWorkers",

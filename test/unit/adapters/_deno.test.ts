@@ -153,6 +153,14 @@ describe("the listeners (the table's rows)", () => {
     expect(proc?.eventNames()).toEqual(["exit", "newListener"]);
   });
 
+  test("node:process `internalMessage`, with an IPC channel: stop() for node:cluster's disconnect", () => {
+    const { proc, calls } = listening({}, { proc: fakeProcess({ channel: {} }) });
+    proc?.emit("internalMessage", { cmd: "NODE_CLUSTER", act: "newconn" });
+    expect(calls).toEqual([]);
+    proc?.emit("internalMessage", { cmd: "NODE_CLUSTER", act: "disconnect", seq: 0 });
+    expect(calls).toEqual(["stop"]);
+  });
+
   test("the extra signals too; on Windows only SIGINT and SIGBREAK", () => {
     expect(listening({ extraSignals: ["SIGQUIT"] }).deno.calls).toContain("addSignalListener SIGQUIT");
     const windows = listening({ extraSignals: ["SIGQUIT"] }, { deno: fakeDeno({ build: { os: "windows" } }) });
@@ -281,6 +289,14 @@ describe("removal", () => {
     proc?.on("exit", () => {});
     await new Promise<void>((resolve) => queueMicrotask(resolve));
     expect(proc?.listenerCount("exit")).toBe(1);
+  });
+
+  test("the internalMessage listener too", () => {
+    const { proc, calls, remove } = listening({}, { proc: fakeProcess({ channel: {} }) });
+    remove();
+    proc?.emit("internalMessage", { act: "disconnect" });
+    expect(calls).toEqual([]);
+    expect(proc?.eventNames()).toEqual([]);
   });
 
   test("without a node:process too", () => {

@@ -276,6 +276,30 @@ describe("a supervisor's shutdown message", () => {
   });
 });
 
+describe("a request to stop (a cluster primary's disconnect)", () => {
+  test("awaits the callbacks as an exit with the host's status, then ends with it; once", async () => {
+    const { add, paths, events, calls, setCode } = setup();
+    add();
+    setCode(3);
+    paths().stop();
+    expect(paths().live).toBe(false);
+    paths().stop();
+    await vi.waitFor(() => expect(calls.at(-1)).toBe("exit 3"));
+    expect(events).toEqual([expect.objectContaining({ reason: "exit", code: 3, awaited: true, final: true })]);
+    expect(calls.filter((call) => call !== "unlisten")).toEqual(["listen", "flush", "exit 3"]);
+  });
+
+  test("once the program is ending, it does nothing", async () => {
+    const { add, paths, events, calls } = setup();
+    add();
+    const run = paths().natural();
+    paths().stop();
+    await run;
+    expect(events).toEqual([expect.objectContaining({ reason: "natural" })]);
+    expect(calls).toEqual(["listen", "unlisten"]);
+  });
+});
+
 describe("a termination signal", () => {
   test("runs the callbacks awaited, then flushes and re-raises; the program is ending from then on", async () => {
     const { add, paths, events, calls } = setup();

@@ -178,6 +178,23 @@ describe("the listeners (the table's rows)", () => {
     expect(calls).toEqual(["releaseChannel appHeld=false", "message hello", "message bye"]);
   });
 
+  test("internalMessage, with an IPC channel: stop() for node:cluster's disconnect (Node's shape and Bun's), nothing for the others", () => {
+    const { proc, calls } = listening({}, { proc: fakeProcess({ channel: {} }) });
+    proc.emit("internalMessage", { cmd: "NODE_HANDLE", type: "net.Socket" });
+    proc.emit("internalMessage", { cmd: "NODE_CLUSTER", act: "newconn" });
+    proc.emit("internalMessage", null);
+    proc.emit("internalMessage", "disconnect");
+    expect(calls).toEqual([]);
+    proc.emit("internalMessage", { cmd: "NODE_CLUSTER", act: "disconnect", seq: 0 });
+    proc.emit("internalMessage", { act: "disconnect", seq: 0 });
+    expect(calls).toEqual(["stop", "stop"]);
+  });
+
+  test("internalMessage is not listened to without an IPC channel", () => {
+    const { proc } = listening({});
+    expect(proc.listenerCount("internalMessage")).toBe(0);
+  });
+
   test("each signal: signal() with its own name", () => {
     const { proc, calls } = listening({ extraSignals: ["SIGQUIT"] });
     for (const signal of ["SIGINT", "SIGTERM", "SIGHUP", "SIGPWR", "SIGXCPU", "SIGQUIT"]) proc.emit(signal, signal);

@@ -4,7 +4,7 @@
 // listener last, and the bounded flush of stdout and stderr before a forced
 // end. The real runtimes run these in test/e2e.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { currentExitCode, flushStdio, getProcess, keepLast, processEntryAdapter } from "../../../adapters/_process.ts";
+import { clusterListener, currentExitCode, flushStdio, getProcess, keepLast, processEntryAdapter } from "../../../adapters/_process.ts";
 import type { ProcessLike } from "../../../adapters/types/process.ts";
 import { fakeProcess, fakeStream, withProcess } from "./fake-process.ts";
 
@@ -208,5 +208,20 @@ describe("flushStdio", () => {
     expect(done).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(done).toBe(true);
+  });
+});
+
+describe("clusterListener", () => {
+  test("none without an IPC channel (not a cluster worker)", () => {
+    expect(clusterListener(fakeProcess(), { stop: () => {} })).toBeUndefined();
+  });
+
+  test("stop() for a disconnect message, whatever else it holds; nothing for any other", () => {
+    const stops: string[] = [];
+    const listener = clusterListener(fakeProcess({ channel: {} }), { stop: () => void stops.push("stop") })!;
+    for (const message of [undefined, null, 0, "disconnect", {}, { act: "newconn" }, { act: "Disconnect" }]) listener(message);
+    expect(stops).toEqual([]);
+    listener({ cmd: "NODE_CLUSTER", act: "disconnect", seq: 3 });
+    expect(stops).toEqual(["stop"]);
   });
 });
