@@ -33,15 +33,30 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   });
 }
 
-/** Whether `pending` settled within `ms` (or before `signal` aborted). */
-export async function settled(pending: PromiseLike<unknown>, ms: number, signal?: AbortSignal): Promise<boolean> {
-  let done = false;
-  const tracked = Promise.resolve(pending).then(
-    () => void (done = true),
-    () => void (done = true),
-  );
-  await Promise.race([tracked, sleep(ms, signal)]);
-  return done;
+/**
+ * Whether `pending` settles within `ms` (false at once for 0 or less, or once
+ * `signal` aborts). The timer and the abort listener go as soon as the answer
+ * is known: a timer left behind would hold a program's natural end for the
+ * rest of `ms`.
+ */
+export function settled(pending: PromiseLike<unknown>, ms: number, signal?: AbortSignal): Promise<boolean> {
+  return new Promise((resolve) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const answer = (done: boolean): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", cut);
+      resolve(done);
+    };
+    const cut = (): void => answer(false);
+    // Handled in every case: a rejection is an answer, never an unhandled one.
+    Promise.resolve(pending).then(
+      () => answer(true),
+      () => answer(true),
+    );
+    if (ms <= 0 || signal?.aborted) return cut();
+    if (ms < MAX_TIMER_MS) timer = setTimeout(cut, ms);
+    signal?.addEventListener("abort", cut);
+  });
 }
 
 /** Resolves when every one of `pending` has settled, or after `ms`, whichever comes first. */

@@ -236,8 +236,9 @@ describe("time limits", () => {
       [4031, "SIGKILL"],
     ]);
     expect(Date.now() - started).toBeLessThan(1000);
-    // Within what is left of the run's 100 ms when the callback starts (a millisecond may have gone).
-    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^\[atexit\] exit callback "killOnExit\(4031\)" did not finish within (99|100) ms$/));
+    // Within what is left of the run's 100 ms when the callback starts (on a
+    // busy machine, a few milliseconds may have gone: 95 was seen).
+    expect(error).toHaveBeenCalledWith(expect.stringMatching(/^\[atexit\] exit callback "killOnExit\(4031\)" did not finish within (8\d|9\d|100) ms$/));
   });
 });
 

@@ -180,6 +180,28 @@ describe("settled", () => {
     controller.abort();
     expect(await stateOf(answer)).toBe("fulfilled");
     expect(await answer).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  // A timer left behind would hold a program's natural end for ms more.
+  test("leaves no timer and no abort listener behind once the promise settles", async () => {
+    vi.useFakeTimers();
+    const controller = new AbortController();
+    const added = vi.spyOn(controller.signal, "addEventListener");
+    const removed = vi.spyOn(controller.signal, "removeEventListener");
+    expect(await settled(Promise.resolve(), 10_000, controller.signal)).toBe(true);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(removed.mock.calls).toEqual(added.mock.calls);
+  });
+
+  test("false at once for 0 ms or an aborted signal, even for a promise that has settled", async () => {
+    vi.useFakeTimers();
+    expect(await settled(Promise.resolve(), 0)).toBe(false);
+    expect(await settled(Promise.resolve(), -5)).toBe(false);
+    expect(await settled(Promise.resolve(), 100, AbortSignal.abort())).toBe(false);
+    // A rejection is handled there too (vitest fails a run on an unhandled one).
+    expect(await settled(Promise.reject(new Error("no")), 0)).toBe(false);
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
 
