@@ -126,6 +126,41 @@ describe.each<RuntimeId>(["node", "deno", "bun"])("a supervised cluster on %s", 
   });
 });
 
+/** Starts the cluster fixture in `mode`; resolves once every process has closed its output (the workers share the primary's). */
+async function runToEnd(id: RuntimeId, mode: string) {
+  const { command, args } = runtimes[id];
+  const runArgs = id === "deno" ? [...args, "-A"] : args;
+  const child = spawn(command, [...runArgs, fixture("cluster.mjs"), String(await freePort()), String(WORK_MS), mode], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  const closed = new Promise((resolve) => child.stdout.on("close", resolve));
+  // A worker left running would hold the output open: ended with its group.
+  const guard = setTimeout(() => {
+    child.stdout.destroy();
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {}
+  }, 20_000);
+  const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  await closed;
+  clearTimeout(guard);
+  return { exit, lines: out.split("\n") };
+}
+
+describe.each<RuntimeId>(["node", "deno", "bun"])("a supervised cluster on %s, ended by a path that cannot wait", (id) => {
+  test("process.exit(3) in the primary: it ends with 3, and each worker's callbacks run once as the runtime ends the worker", async () => {
+    const { exit, lines } = await runToEnd(id, "primary-exit");
+
+    expect(exit).toEqual({ code: 3, signal: null });
+    expect(count(lines, /^primary callback exit$/)).toBe(1);
+    expect(count(lines, /^worker 1 callback exit$/)).toBe(1);
+    expect(count(lines, /^worker 2 callback exit$/)).toBe(1);
+  });
+});
+
 // The same cluster without superviseWorkers: the primary dies at the signal,
 // and its workers with it, in the middle of their requests.
 test("without superviseWorkers, SIGTERM to the primary ends it at once, and requests in flight fail", async () => {
