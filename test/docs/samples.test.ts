@@ -64,6 +64,10 @@ const expected: Record<string, Expectation> = {
   [`${HELPERS}/http.md#drain(server, options?)`]: { stdout: ["200"], code: null, signal: "SIGTERM" },
   [`${HELPERS}/http.md#WebSockets, event streams and drainSignal(server)`]: { stdout: ["closing connections"], code: null, signal: "SIGTERM" },
   [`${HELPERS}/child.md#killOnExit(child, options?)`]: { stdout: ["worker ended by SIGTERM"], code: 0 },
+  [`${HELPERS}/cluster.md#superviseWorkers(options?)`]: {
+    stdout: ["a worker ended with 0", "a worker ended with 0", "primary: every worker is gone"],
+    code: 0,
+  },
   [`${HELPERS}/request.md#withExit(handler)`]: { stdout: ["hello /docs", "audit sent", "flushed after /docs"], code: 0 },
   [`${HELPERS}/request.md#Cloudflare Workers`]: { stdout: ["audit sent", "flushed after /"], code: null, served: "workerd" },
   [`${HELPERS}/request.md#Vercel (edge and Node functions) and Netlify`]: {
