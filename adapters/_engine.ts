@@ -29,7 +29,7 @@ export function serverAdapter(host: ServerHost): Adapter {
     runtime: host.runtime,
     ...listening((registry) => {
       // The runs are reported on the `atexit:report` diagnostics channel when it has subscribers.
-      reportRuns();
+      reportRuns(host.runtime);
       return host.listen(exitPaths(registry, host, end), registry.config);
     }),
     currentCode: host.code,

@@ -274,7 +274,7 @@ export const features = [
     estimate: true,
     stubs: {
       "src/run.ts": [{ name: "registrySource", body: "return { get config() { return registry.config; }, run, take: () => registry.take(run), reportCut: registry.installed?.reportCut };" }],
-      "adapters/_engine.ts": [{ find: "      reportRuns();\n", replace: "" }],
+      "adapters/_engine.ts": [{ find: "      reportRuns(host.runtime);\n", replace: "" }],
     },
   },
   {

@@ -153,7 +153,18 @@ export function observeRun(trigger: Trigger, run: Run): RunObserver | undefined 
   return observer;
 }
 
-/** Lets the runs of every copy of atexit in the realm be reported (the first copy's record serves them all). */
-export function reportRuns(): void {
+// The channel kept on Bun (see reportRuns).
+let kept: ReportChannel | undefined;
+
+/**
+ * Lets the runs of every copy of atexit in the realm be reported (the first
+ * copy's record serves them all). A server adapter names its `runtime`: Bun
+ * (1.4.5) holds its channels weakly, subscriptions made with
+ * `subscribe(name, fn)` with them, so once collected a later lookup finds no
+ * subscriber; kept from the install on, the channel keeps those made by name
+ * before and after.
+ */
+export function reportRuns(runtime?: RuntimeName): void {
   sharedState().observeRun ??= observeRun;
+  if (runtime === "bun") kept ??= reportChannel(runtime);
 }

@@ -443,6 +443,17 @@ describe("the atexit:report diagnostics channel", () => {
     expect(publish).not.toHaveBeenCalled();
   });
 
+  test("a server adapter on Bun keeps the channel from its install on (Bun holds channels weakly); on the others nothing is looked up then", () => {
+    const getBuiltinModule = vi.spyOn(process, "getBuiltinModule");
+    reportRuns("node");
+    reportRuns("deno");
+    reportRuns();
+    expect(getBuiltinModule).not.toHaveBeenCalled();
+    reportRuns("bun");
+    reportRuns("bun");
+    expect(getBuiltinModule.mock.calls).toEqual([["node:diagnostics_channel"]]);
+  });
+
   test("no channel is asked for on a browser run", () => {
     const getBuiltinModule = vi.spyOn(process, "getBuiltinModule");
     reporting();
