@@ -28,17 +28,13 @@ import { nameOf } from "./report.ts";
 import { finalStatus, resultOf, thenOf } from "./run.ts";
 import type { CallbackReport, DeferredReport, ExitReport, ExitSignal, RuntimeName } from "./types.ts";
 
-/** The diagnostics channel every report is published on, where the runtime has one. */
-export const REPORT_CHANNEL = "atexit:report";
-
 /** The part of a node:diagnostics_channel `Channel` the report uses. */
 export interface ReportChannel {
   readonly hasSubscribers: boolean;
   publish(message: unknown): void;
 }
 
-type DiagnosticsChannels = { channel?(name: string): ReportChannel } | undefined;
-type BuiltinModules = { process?: { getBuiltinModule?(id: string): unknown } | null };
+type BuiltinModules = { process: { getBuiltinModule(id: string): { channel(name: string): ReportChannel } } };
 
 /**
  * The `atexit:report` channel: node:diagnostics_channel through
@@ -48,11 +44,9 @@ type BuiltinModules = { process?: { getBuiltinModule?(id: string): unknown } | n
 export function reportChannel(runtime: RuntimeName): ReportChannel | undefined {
   if (runtime !== "node" && runtime !== "deno" && runtime !== "bun") return undefined;
   try {
-    const channels = (globalThis as BuiltinModules).process?.getBuiltinModule?.("node:diagnostics_channel") as DiagnosticsChannels;
-    return channels?.channel?.(REPORT_CHANNEL);
+    return (globalThis as unknown as BuiltinModules).process.getBuiltinModule("node:diagnostics_channel").channel("atexit:report");
   } catch {
-    // A host that refuses the module has no channel to publish on.
-    return undefined;
+    // A host without the function (Node before 20.16) or the module, or that refuses it, has no channel to publish on.
   }
 }
 
@@ -65,14 +59,13 @@ interface Call {
   duration: number;
 }
 
-const complain = (error: unknown): void => console.error("[atexit] onReport failed:", error);
-
 /**
  * Hands `report` to `onReport` (a throw or a rejection is one `[atexit]`
  * line, never the program's end), then to the channel's subscribers.
  */
 function deliver(report: ExitReport, channel: ReportChannel | undefined): void {
   const { onReport } = getRegistry().config;
+  const complain = (error: unknown): void => console.error("[atexit] onReport failed:", error);
   if (onReport) {
     try {
       const result: unknown = onReport(report);
@@ -95,7 +88,6 @@ function record(trigger: Trigger, run: Run, channel: ReportChannel | undefined):
       const call: Call = { entry, name: nameOf(entry), at, duration: 0 };
       calls.push(call);
       return (outcome) => {
-        if (call.outcome) return;
         call.outcome = outcome;
         call.duration = Date.now() - at;
       };
@@ -124,7 +116,8 @@ function record(trigger: Trigger, run: Run, channel: ReportChannel | undefined):
       const report: ExitReport = Object.freeze({
         reason: trigger.reason,
         signal: trigger.signal as ExitSignal | undefined,
-        code: run.code === undefined ? result.exitCode : finalStatus(getRegistry().config, result, run.code),
+        // Without a status (runHandlers(), a page), what exit() asked for during the run, if anything.
+        code: finalStatus(getRegistry().config, result, run.code as number),
         startedAt: run.startedAt,
         duration: now - run.startedAt,
         callbacks: Object.freeze(callbacks),

@@ -208,7 +208,7 @@ export type Outcome = "ok" | "failed" | "timed out" | "cut";
 export interface RunObserver {
   /**
    * `entry` was called at `at` (epoch ms) and has returned; the function
-   * returned is told how it ended, then or later (its first answer counts).
+   * returned is told how it ended, then or later, once.
    */
   called(entry: Pick<Entry, "callback" | "options">, at: number): (outcome: Outcome) => void;
   /**

@@ -213,7 +213,8 @@ function callOne(source: Source, entry: Callback, trigger: Trigger, ms: number):
     },
     (error) => {
       clearTimeout(timer);
-      done?.(expired && error === expired ? "timed out" : "failed");
+      // Once the timer has fired, the promise was rejected with its error first.
+      done?.(expired ? "timed out" : "failed");
       report(source, error, event, entry);
     },
   );
@@ -241,7 +242,7 @@ export async function awaitWork(source: Source, work: Set<Promise<void>>, trigge
       await Promise.all(work);
     }
   };
-  // Not one of the report's callbacks: the report tells the deferred work apart.
+  // Not one of the report's callbacks: the report hears of it through `waited`.
   await callOne({ ...source, observer: undefined }, { callback: settleAll, options: DEFERRED_WORK }, trigger, ms);
   observer?.waited(at, seen, work);
 }

@@ -9,7 +9,7 @@ import { channel as diagnosticsChannel, subscribe, unsubscribe } from "node:diag
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import { defaultConfig } from "../../../src/config.ts";
 import { processContext } from "../../../src/defer.ts";
-import { observeRun, REPORT_CHANNEL, reportChannel, reportRuns } from "../../../src/exit-report.ts";
+import { observeRun, reportChannel, reportRuns } from "../../../src/exit-report.ts";
 import { withExitFor } from "../../../src/invocation.ts";
 import type { Run, Trigger } from "../../../src/protocol.ts";
 import { getRegistry, sharedState } from "../../../src/realm.ts";
@@ -330,6 +330,19 @@ describe("onReport that misbehaves", () => {
     expect(printed).toHaveBeenCalledTimes(2);
   });
 
+  test("one that returns nothing, or a value that is no promise: nothing printed", () => {
+    const printed = vi.spyOn(console, "error");
+    const got: ExitReport[] = [];
+    reporting({ onReport: (report) => void got.push(report) });
+    add(() => {});
+    runSync(registry, exitCode(0));
+    reporting({ onReport: (report) => got.push(report) as never });
+    add(() => {});
+    runSync(registry, exitCode(0));
+    expect(got).toHaveLength(2);
+    expect(printed).not.toHaveBeenCalled();
+  });
+
   test("one that resolves: nothing printed; one that mutates the report cannot (it is frozen)", async () => {
     const printed = vi.spyOn(console, "error").mockImplementation(() => {});
     let attempt: unknown;
@@ -398,7 +411,6 @@ describe("which runs are reported", () => {
 
 describe("the atexit:report diagnostics channel", () => {
   test("is node:diagnostics_channel's channel of that name on the process runtimes, and none elsewhere", () => {
-    expect(REPORT_CHANNEL).toBe("atexit:report");
     for (const runtime of ["node", "deno", "bun"] as const) expect(reportChannel(runtime)).toBe(diagnosticsChannel("atexit:report"));
     for (const runtime of ["browser", "worker", "workerd", "edge-light", "unknown"] as const) expect(reportChannel(runtime)).toBeUndefined();
   });
@@ -414,7 +426,8 @@ describe("the atexit:report diagnostics channel", () => {
     expect(reportChannel("node")).toBeUndefined();
   });
 
-  test("a subscriber gets the report without onReport; after onReport, the same object", () => {
+  test("a subscriber gets the report without onReport (nothing printed); after onReport, the same object", () => {
+    const printed = vi.spyOn(console, "error");
     const heard: unknown[] = [];
     const listener = (message: unknown): void => void heard.push(message);
     subscribe("atexit:report", listener);
@@ -428,6 +441,7 @@ describe("the atexit:report diagnostics channel", () => {
       runSync(registry, exitCode(0));
       expect(heard).toHaveLength(2);
       expect(heard[1]).toBe(reports[0]);
+      expect(printed).not.toHaveBeenCalled();
     } finally {
       unsubscribe("atexit:report", listener);
     }
@@ -464,6 +478,23 @@ describe("the atexit:report diagnostics channel", () => {
 });
 
 describe("the run driver without a record", () => {
+  test("with no observer in the shared state (another copy's realm), an awaited run carried on by a path that cannot wait still runs its callbacks", async () => {
+    sharedState().observeRun = undefined;
+    try {
+      const log: string[] = [];
+      add(() => void log.push("left"));
+      add(() => sleep(100));
+      const ran = runAwaited(registry, signal);
+      await vi.advanceTimersByTimeAsync(10);
+      expect(runSync(registry, exitCode(3))).toEqual({ failed: false, exitRequested: false, exitCode: undefined });
+      expect(log).toEqual(["left"]);
+      await vi.advanceTimersByTimeAsync(100);
+      await ran;
+    } finally {
+      reportRuns();
+    }
+  });
+
   test("a run with no observer calls nothing of the report, and the shared state's observer is asked once per run and call", () => {
     registry.config = defaultConfig;
     const observe = vi.fn((_trigger: Trigger, _run: Run) => undefined);
