@@ -5,7 +5,8 @@
 // signal to the end, each callback's outcome is its own, and the process
 // still dies by SIGTERM. process.exit(3) with an async callback reports it
 // cut, with status 3. The atexit:report diagnostics channel hears the same
-// report on Node.js, Deno and Bun (each has process.getBuiltinModule).
+// report on Node.js, Deno and Bun (each has process.getBuiltinModule), and
+// without onReport too.
 import { describe, expect, test } from "vitest";
 import { Client } from "../fixtures/http-client.mjs";
 import { spawn } from "node:child_process";
@@ -20,9 +21,21 @@ function reportsIn(lines: string[]) {
   return { reports: parsed("report "), channel: parsed("channel ") };
 }
 
+/** Runs report.mjs in `mode` to its end: how it ended and what it printed. */
+async function runToEnd(id: RuntimeId, mode: string) {
+  const { command, args } = runtimes[id];
+  const child = spawn(command, [...args, fixture("report.mjs"), mode], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (chunk) => (out += chunk));
+  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
+  const end = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  clearTimeout(guard);
+  return { end, out };
+}
+
 describe.each(["node", "deno", "bun"] as const)("%s", (id: RuntimeId) => {
   test("SIGTERM during a drain: the report's counts are what the clients saw, its times within the signal's to the end, each outcome right, and it still dies by SIGTERM", async () => {
-    const server = await serveFixture(id, "report.mjs", { args: ["drain"], denoAllow: ["--allow-env"] });
+    const server = await serveFixture(id, "report.mjs", { args: ["drain"] });
     const idle = await Promise.all([0, 1, 2].map(() => Client.open(server.port)));
     for (const client of idle) expect((await client.get("/")).status).toBe(200);
     const busy = await Promise.all([0, 1, 2, 3].map(() => Client.open(server.port)));
@@ -65,15 +78,21 @@ describe.each(["node", "deno", "bun"] as const)("%s", (id: RuntimeId) => {
   });
 
   test("process.exit(3) with an async callback: reported cut, with status 3", async () => {
-    const { command, args } = runtimes[id];
-    const child = spawn(command, [...args, ...(id === "deno" ? ["--allow-env"] : []), fixture("report.mjs"), "exit"], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    child.stdout.on("data", (chunk) => (out += chunk));
-    const end = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+    const { end, out } = await runToEnd(id, "exit");
     expect(end).toEqual({ code: 3, signal: null });
     const { reports, channel } = reportsIn(out.split("\n"));
     expect(reports).toHaveLength(1);
     expect(reports[0]).toMatchObject({ reason: "exit", code: 3, callbacks: [{ name: "async", outcome: "cut" }] });
     expect(channel).toEqual(reports);
+  });
+
+  test("without onReport, a subscriber of the atexit:report channel hears the natural end", async () => {
+    const { end, out } = await runToEnd(id, "channel");
+    expect(end).toEqual({ code: 0, signal: null });
+    const lines = out.trim().split("\n");
+    expect(lines[0]).toBe("flushed");
+    const { reports, channel } = reportsIn(lines);
+    expect(reports).toEqual([]);
+    expect(channel).toEqual([expect.objectContaining({ reason: "natural", code: 0, callbacks: [expect.objectContaining({ name: "flush", outcome: "ok" })] })]);
   });
 });
