@@ -8,6 +8,7 @@
 // here, once, and each host wires its event to it (each host file opens with
 // a table of its runtime's events and the path each one takes).
 import type { Adapter, SharedRegistry, Trigger } from "../src/protocol.ts";
+import { reportRuns } from "../src/exit-report.ts";
 import { finalStatus, runAwaited, runSync } from "../src/run.ts";
 import { printCut, printDebug } from "./_debug.ts";
 import { listening } from "./_listening.ts";
@@ -26,7 +27,11 @@ export function serverAdapter(host: ServerHost): Adapter {
   };
   return {
     runtime: host.runtime,
-    ...listening((registry) => host.listen(exitPaths(registry, host, end), registry.config)),
+    ...listening((registry) => {
+      // The runs are reported on the `atexit:report` diagnostics channel when it has subscribers.
+      reportRuns(host.runtime);
+      return host.listen(exitPaths(registry, host, end), registry.config);
+    }),
     currentCode: host.code,
     exitProcess: end,
     ...(host.debug && { reportCut: printCut, debug: printDebug }),

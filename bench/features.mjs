@@ -268,6 +268,16 @@ export const features = [
     },
   },
   {
+    feature: "`onReport` and the `atexit:report` channel (the exit report)",
+    where: "src/exit-report.ts; the observer's calls in src/run.ts; adapters/_engine.ts serverAdapter",
+    platforms: both,
+    estimate: true,
+    stubs: {
+      "src/run.ts": [{ name: "registrySource", body: "return { get config() { return registry.config; }, run, take: () => registry.take(run), reportCut: registry.installed?.reportCut };" }],
+      "adapters/_engine.ts": [{ find: "      reportRuns(host.runtime);\n", replace: "" }],
+    },
+  },
+  {
     feature: "`ATEXIT_DEBUG` reports",
     where: "adapters/_debug.ts; the debug lines of adapters/_signal.ts",
     platforms: node,

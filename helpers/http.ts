@@ -412,8 +412,9 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     const registry = getRegistry();
     const limit = checked.timeout ?? Math.max(0, registry.config.timeout - FORCE_MARGIN_MS);
     (sharedState().draining ??= new WeakSet()).add(server);
-    // In the state every copy shares: drainCounts() of another copy reads them too.
-    (sharedState().drainCounts ??= new WeakMap()).set(server, counts);
+    // In the state every copy shares: drainCounts() of another copy reads
+    // them too; and under the exit callback, the exit report of whichever copy.
+    (sharedState().drainCounts ??= new WeakMap()).set(server, counts).set(onExit, counts);
     // The delay counts from the run's start, when isDraining() turned true
     // (deferred work, or another server's drain, may have come first).
     const since = started - (registry.current?.startedAt ?? started);
@@ -433,25 +434,22 @@ export function drain(server: ServerLike, options?: DrainOptions): Registration 
     }
   };
 
-  const registration = registerWith(
-    picked,
-    (event) => {
-      // A path that cannot wait (process.exit, a crash) cannot drain: the end
-      // cuts the connections. An invocation's end (atexit/request) is not the
-      // program's: the server serves on, and the drain stays registered.
-      if (!event.awaited || event.reason === "request") return undefined;
-      return run(event);
-    },
-    {
-      name: "drain",
-      // Before the ordinary callbacks, whatever the order of registration:
-      // the server stops taking work before what its requests use (a database
-      // pool registered after the server was up) is closed.
-      first: true,
-      // The drain's own limit, with room for the forced close; by default, the configured one.
-      ...(checked.timeout !== undefined && { timeout: checked.timeout + CLOSE_WAIT_MS + FORCE_MARGIN_MS }),
-    },
-  );
+  const onExit = (event: ExitEvent): Promise<void> | undefined => {
+    // A path that cannot wait (process.exit, a crash) cannot drain: the end
+    // cuts the connections. An invocation's end (atexit/request) is not the
+    // program's: the server serves on, and the drain stays registered.
+    if (!event.awaited || event.reason === "request") return undefined;
+    return run(event);
+  };
+  const registration = registerWith(picked, onExit, {
+    name: "drain",
+    // Before the ordinary callbacks, whatever the order of registration:
+    // the server stops taking work before what its requests use (a database
+    // pool registered after the server was up) is closed.
+    first: true,
+    // The drain's own limit, with room for the forced close; by default, the configured one.
+    ...(checked.timeout !== undefined && { timeout: checked.timeout + CLOSE_WAIT_MS + FORCE_MARGIN_MS }),
+  });
   // Listened to once registered, and the registration taken back if that
   // fails (a hostile server): nothing is left half done.
   try {

@@ -6,6 +6,7 @@
 // only `register` carries neither the awaited run nor `configure`.
 
 import { SETTINGS } from "./config.ts";
+import { reportRuns } from "./exit-report.ts";
 import type { Adapter, Entry, SharedRegistry } from "./protocol.ts";
 import { findRegistry, getRegistry } from "./realm.ts";
 import { finalStatus, requestExit, runAwaited } from "./run.ts";
@@ -111,6 +112,8 @@ export function configure(options?: ConfigureOptions): AtexitConfig {
   const registry = getRegistry();
   const before = registry.config;
   registry.config = Object.freeze({ ...before, ...Object.fromEntries(changes) });
+  // The runs' record comes with the first onReport (a server adapter brings it too, for the channel).
+  if (registry.config.onReport) reportRuns();
   // Installed listeners follow the settings they depend on.
   const changed = (key: string): boolean => registry.config[key as keyof AtexitConfig] !== before[key as keyof AtexitConfig];
   if (Object.keys(SETTINGS).some((key) => SETTINGS[key as keyof AtexitConfig].relisten && changed(key))) registry.relisten();

@@ -50,6 +50,7 @@ export const defaultConfig: AtexitConfig = /* @__PURE__ */ Object.freeze({
   extraSignals: /* @__PURE__ */ Object.freeze([]),
   awaitCrash: false,
   shutdownMessage: undefined,
+  onReport: undefined,
 });
 
 /**
@@ -67,4 +68,5 @@ export const SETTINGS: { readonly [K in keyof AtexitConfig]: Setting } = {
   extraSignals: { kind: "signals", relisten: true },
   awaitCrash: { kind: "boolean", relisten: true },
   shutdownMessage: { kind: "string", clearable: true, relisten: true },
+  onReport: { kind: "function", clearable: true },
 };

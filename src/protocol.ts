@@ -177,7 +177,11 @@ export interface SharedState {
   draining?: WeakSet<object> | undefined;
   /** Per server, what `drainSignal` hands out: aborted when its drain begins to close connections. */
   drainSignals?: WeakMap<object, AbortController> | undefined;
-  /** Per server, what its last drain did (atexit/http's `DrainCounts`), for `drainCounts()` of whichever copy. */
+  /**
+   * Per server, what its last drain did (atexit/http's `DrainCounts`), for
+   * `drainCounts()` of whichever copy; and the same counts under the drain's
+   * exit callback, from the drain's start, for the exit report of whichever copy.
+   */
   drainCounts?: WeakMap<object, Readonly<Record<"requests" | "idle" | "websockets" | "streams" | "forced", number>>> | undefined;
   /** Work `defer` holds for the program: the exit run awaits it before the callbacks. */
   deferred?: Set<Promise<void>> | undefined;
@@ -187,6 +191,33 @@ export interface SharedState {
   context?: InvocationContext | null | undefined;
   /** workerd's node:async_hooks while it loads. */
   contextLoading?: Promise<void> | undefined;
+  /**
+   * What records a run of the registry for its report (`onReport`, the
+   * `atexit:report` diagnostics channel): asked by each copy's run driver
+   * for every run, it gives the same observer each time for one run, or
+   * undefined when nobody wants that run's report. Set by the first copy
+   * asked for reports (a `configure()`, a server adapter's install).
+   */
+  observeRun?: ((trigger: Trigger, run: Run) => RunObserver | undefined) | undefined;
+}
+
+/** How a callback ended, for the exit report (the public `CallbackOutcome`). */
+export type Outcome = "ok" | "failed" | "timed out" | "cut";
+
+/** What the run driver tells the record of one run (protocol 1, see `SharedState.observeRun`). */
+export interface RunObserver {
+  /**
+   * `entry` was called at `at` (epoch ms) and has returned; the function
+   * returned is told how it ended, then or later, once.
+   */
+  called(entry: Pick<Entry, "callback" | "options">, at: number): (outcome: Outcome) => void;
+  /**
+   * The run's wait for deferred work, begun at `at` (epoch ms), is over: the
+   * promises it waited for, and the set they are held in (those still there are pending).
+   */
+  waited(at: number, seen: ReadonlySet<Promise<void>>, work: ReadonlySet<Promise<void>>): void;
+  /** The run is over (called again, it does nothing): the report goes out. */
+  end(): void;
 }
 
 /** A host's `waitUntil`: keeps the invocation alive until the promise settles. */

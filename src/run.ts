@@ -5,8 +5,11 @@
 // source: the registry's run (on an exit), or an invocation's phase
 // (invocation.ts). The awaited part is in its own functions, so a page that
 // only registers (every run in a page is synchronous) carries no timers.
+// What a run's report needs it hears through an observer (`Source.observer`,
+// made by exit-report.ts when a report is wanted): a few optional calls
+// here, so a program that asks for no report carries none of the record.
 
-import type { Entry, Run, RunResult, SharedRegistry, Trigger } from "./protocol.ts";
+import type { Entry, Outcome, Run, RunObserver, RunResult, SharedRegistry, Trigger } from "./protocol.ts";
 import { nameOf, TIMEOUT_PREFIX } from "./report.ts";
 import { slot } from "./realm.ts";
 import { MAX_TIMER_MS, timeoutError } from "./time.ts";
@@ -24,6 +27,8 @@ export interface Source {
   take(): Entry | undefined;
   /** Reports a callback's async work that a path which cannot wait had to cut (the adapter's, when debugging). */
   readonly reportCut?: ((name: string, event: ExitEvent) => void) | undefined;
+  /** What records the run for its report, when one is wanted (the registry's runs only). */
+  readonly observer?: RunObserver | undefined;
 }
 
 export type Then = (this: unknown, onFulfilled?: (value: unknown) => void, onRejected?: (error: unknown) => void) => unknown;
@@ -93,15 +98,17 @@ function report(source: Source, error: unknown, event: ExitEvent, entry: Callbac
 }
 
 /** What a callback returned on a path that cannot wait (or past the total deadline): a rejection is still its failure. */
-function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent): void {
+function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent, done: ((outcome: Outcome) => void) | undefined): void {
   try {
     const then = thenOf(result);
-    if (!then) return;
+    if (!then) return done?.("ok");
     // Async work this path cannot wait for: silent by default (a page hide
     // never waits, by design), reported where the adapter was asked to.
     source.reportCut?.(nameOf(entry), event);
     then.call(result, undefined, (error) => report(source, error, event, entry));
+    done?.("cut");
   } catch (error) {
+    done?.("failed");
     report(source, error, event, entry);
   }
 }
@@ -113,18 +120,22 @@ function settle(source: Source, result: unknown, entry: Entry, event: ExitEvent)
  * call (see runNow), and a callback taken and not called would be lost.
  */
 export function callNow(source: Source, trigger: Trigger, deadline: () => AbortSignal = signalThatNeverAborts): void {
+  const { observer } = source;
   for (;;) {
     const event = eventOf(source, trigger, false, deadline);
+    // The time of the call, read before `take` for the reason above.
+    const at = observer ? Date.now() : 0;
     const entry = source.take();
     if (!entry) return;
     let result: unknown;
     try {
       result = entry.callback(event);
     } catch (error) {
+      observer?.called(entry, at)("failed");
       report(source, error, event, entry);
       continue;
     }
-    settle(source, result, entry, event);
+    settle(source, result, entry, event, observer?.called(entry, at));
   }
 }
 
@@ -170,16 +181,20 @@ function callOne(source: Source, entry: Callback, trigger: Trigger, ms: number):
     return controller.signal;
   };
   const event = eventOf(source, trigger, true, deadline);
+  const { observer } = source;
+  const at = observer ? Date.now() : 0;
   let result: unknown;
   let then: Then | undefined;
   try {
     result = entry.callback(event);
     then = thenOf(result);
   } catch (error) {
+    observer?.called(entry, at)("failed");
     report(source, error, event, entry);
     return undefined;
   }
-  if (!then) return undefined;
+  const done = observer?.called(entry, at);
+  if (!then) return void done?.("ok");
   let timer: ReturnType<typeof setTimeout> | undefined;
   return new Promise<unknown>((resolve, reject) => {
     if (ms < MAX_TIMER_MS) {
@@ -192,9 +207,14 @@ function callOne(source: Source, entry: Callback, trigger: Trigger, ms: number):
     // A `then` that throws rejects this promise: reported like any failure.
     then.call(result, resolve, reject);
   }).then(
-    () => clearTimeout(timer),
+    () => {
+      clearTimeout(timer);
+      done?.("ok");
+    },
     (error) => {
       clearTimeout(timer);
+      // Once the timer has fired, the promise was rejected with its error first.
+      done?.(expired ? "timed out" : "failed");
       report(source, error, event, entry);
     },
   );
@@ -209,18 +229,26 @@ const DEFERRED_WORK: RegisterOptions = /* @__PURE__ */ Object.freeze({ name: "de
  * Work still pending then is reported (a `TimeoutError`, named "deferred
  * work") and the callbacks run anyway.
  */
-export function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> | undefined {
-  const { config, run } = source;
-  const ms = Math.max(0, Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now()));
+export async function awaitWork(source: Source, work: Set<Promise<void>>, trigger: Trigger): Promise<void> {
+  const { config, run, observer } = source;
+  const at = Date.now();
+  const ms = Math.max(0, Math.min(config.timeout, run.startedAt + config.totalTimeout - at));
+  // The promises waited for, for the report.
+  const seen = new Set<Promise<void>>();
   // Work deferred while it waits is waited for too: each promise leaves the set as it settles.
   const settleAll = async (): Promise<void> => {
-    while (work.size > 0) await Promise.all(work);
+    while (work.size > 0) {
+      for (const promise of work) seen.add(promise);
+      await Promise.all(work);
+    }
   };
-  return callOne(source, { callback: settleAll, options: DEFERRED_WORK }, trigger, ms);
+  // Not one of the report's callbacks: the report hears of it through `waited`.
+  await callOne({ ...source, observer: undefined }, { callback: settleAll, options: DEFERRED_WORK }, trigger, ms);
+  observer?.waited(at, seen, work);
 }
 
-/** The registry's run as a source. */
-function registrySource(registry: SharedRegistry, run: Run): Source {
+/** The registry's run as a source, with the run's observer if its report is wanted (the same one for every call of one run). */
+function registrySource(registry: SharedRegistry, run: Run, trigger: Trigger): Source {
   return {
     get config() {
       return registry.config;
@@ -228,6 +256,7 @@ function registrySource(registry: SharedRegistry, run: Run): Source {
     run,
     take: () => registry.take(run),
     reportCut: registry.installed?.reportCut,
+    observer: slot().state.observeRun?.(trigger, run),
   };
 }
 
@@ -242,10 +271,14 @@ export function resultOf(run: Run): RunResult {
  * then ends it if `end`.
  */
 export function carryOn(registry: SharedRegistry, run: Run, trigger: Trigger, end: boolean): RunResult {
+  const source = registrySource(registry, run, trigger);
   try {
-    callNow(registrySource(registry, run), trigger);
+    callNow(source, trigger);
   } finally {
-    if (end) registry.close(run);
+    if (end) {
+      registry.close(run);
+      source.observer?.end();
+    }
   }
   return resultOf(run);
 }
@@ -259,7 +292,11 @@ export function carryOn(registry: SharedRegistry, run: Run, trigger: Trigger, en
  */
 export function runSync(registry: SharedRegistry, trigger: Trigger): RunResult {
   const outer = registry.current;
-  return carryOn(registry, outer ?? registry.begin(trigger, {}), trigger, !outer);
+  const result = carryOn(registry, outer ?? registry.begin(trigger, {}), trigger, !outer);
+  // An awaited run carried on here never reaches its own end (the program
+  // ends now): its report goes out now, what it still awaited cut.
+  if (outer?.promise) slot().state.observeRun?.(trigger, outer)?.end();
+  return result;
 }
 
 /** How a page's synchronous run of the registry goes. */
@@ -325,7 +362,7 @@ export function runAwaited(registry: SharedRegistry, trigger: Trigger, options: 
   const current = registry.current;
   if (current) return current.promise ?? Promise.resolve(resultOf(current));
   const run = registry.begin(trigger, options);
-  const source = registrySource(registry, run);
+  const source = registrySource(registry, run, trigger);
   run.promise = (async () => {
     try {
       // Lets `run.promise` be set before the first callback starts, so a call
@@ -336,6 +373,7 @@ export function runAwaited(registry: SharedRegistry, trigger: Trigger, options: 
       await callAwaited(source, trigger);
     } finally {
       registry.close(run);
+      source.observer?.end();
     }
     return resultOf(run);
   })();

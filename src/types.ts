@@ -253,12 +253,109 @@ export interface AtexitConfig {
    * awaited and the program ends with status 0. Node and Bun; default off.
    */
   readonly shutdownMessage: string | undefined;
+  /**
+   * Receives one {@linkcode ExitReport} per run of the registry (an exit, a
+   * signal, `runHandlers()`, a page hide; not an invocation's phase under
+   * `withExit`): called once the last callback has settled, before the
+   * program ends; on a path that cannot wait, synchronously at the end of the
+   * run. A promise it returns is not awaited. A throw or rejection is one
+   * `[atexit]` line on stderr and never changes how the program ends.
+   * Default `undefined`; `undefined` turns it back off.
+   */
+  readonly onReport: ((report: ExitReport) => void) | undefined;
+}
+
+/**
+ * How a callback of a run ended:
+ *
+ * - `ok`: it returned, or its promise resolved in time.
+ * - `failed`: it threw, or its promise rejected (`onError` heard of it).
+ * - `timed out`: its promise was still pending at its time limit (`onError` heard of it).
+ * - `cut`: it returned a promise the run could not wait for: on a path that
+ *   cannot wait, called past `totalTimeout`, or still pending when the
+ *   program ended by another path. A callback that returned nothing there is `ok`.
+ */
+export type CallbackOutcome = "ok" | "failed" | "timed out" | "cut";
+
+/** What one callback did in a run: an entry of {@linkcode ExitReport.callbacks}. */
+export interface CallbackReport {
+  /** Its `name` option, else its function's name, else `"anonymous"` (what `onError` is told). */
+  readonly name: string;
+  readonly outcome: CallbackOutcome;
+  /** Milliseconds from its call until it settled, timed out or was cut. */
+  readonly duration: number;
+  /**
+   * A drain's exit callback (`drain()` of `atexit/http`) only: what that
+   * drain did, its `DrainCounts` as they were when the run ended.
+   */
+  readonly drain?: ReportedDrainCounts;
+}
+
+/** The counts of one drain as a report carries them (`DrainCounts` of `atexit/http` says what each one is). */
+export interface ReportedDrainCounts {
+  readonly requests: number;
+  readonly idle: number;
+  readonly websockets: number;
+  readonly streams: number;
+  readonly forced: number;
+}
+
+/** The work `defer()` held for the program, as a run found it: {@linkcode ExitReport.deferred}. */
+export interface DeferredReport {
+  /**
+   * Deferred promises the run waited for that settled in time. It looks at
+   * the held work again each time what it waited for has settled: one deferred
+   * meanwhile is counted if still pending then, and one that came and went
+   * before is not (the run never waited for it).
+   */
+  readonly awaited: number;
+  /** Deferred promises still pending when the run stopped waiting (its time limit, or a path that cannot wait). */
+  readonly abandoned: number;
+  /** Milliseconds the run waited for them (0 on a path that cannot wait). */
+  readonly duration: number;
+}
+
+/**
+ * One run of the registry, as `onReport` and the `atexit:report` diagnostics
+ * channel (Node.js, Deno, Bun) receive it. Frozen, its parts too.
+ *
+ * @example
+ * ```ts
+ * import { configure } from "atexit";
+ *
+ * configure({ onReport: (report) => console.log(report.reason, report.callbacks.map((c) => c.outcome)) });
+ * ```
+ */
+export interface ExitReport {
+  /** Why the callbacks ran. */
+  readonly reason: ExitReason;
+  /** The signal handled (reason `signal`). */
+  readonly signal: ExitSignal | undefined;
+  /**
+   * The status the program ends with, where it is known: the exit's status
+   * after `exit()` during the run and `errorExitCode`; for a signal, 128 + its
+   * number, what the process ends with where the signal cannot kill it (it
+   * dies by the signal elsewhere). Undefined for `runHandlers()` and a page hide.
+   */
+  readonly code: number | undefined;
+  /** When the run began, in ms since the epoch (`Date.now()`). */
+  readonly startedAt: number;
+  /** Milliseconds from the run's start until it ended. */
+  readonly duration: number;
+  /**
+   * Each callback called, in the order their calls returned: the order they
+   * were called, but for a callback whose call ran others (a runtime's exit
+   * event nested in it), which comes after them.
+   */
+  readonly callbacks: readonly CallbackReport[];
+  /** The deferred work of `defer()`; all 0 where there was none. */
+  readonly deferred: DeferredReport;
 }
 
 /**
  * What {@linkcode Atexit.configure} takes: any of the settings (see
  * {@linkcode AtexitConfig}). A key given as `undefined` is left as it was,
- * except `errorExitCode` and `shutdownMessage`, which `undefined` turns back off.
+ * except `errorExitCode`, `shutdownMessage` and `onReport`, which `undefined` turns back off.
  */
 export type ConfigureOptions = { readonly [K in keyof AtexitConfig]?: AtexitConfig[K] | undefined };
 
@@ -398,8 +495,8 @@ export interface Atexit<R extends ExitReason = ExitReason> {
   clear(): void;
   /**
    * Sets process-wide defaults and returns the configuration now in force. A
-   * key given as `undefined` is left as it was, except `errorExitCode` and
-   * `shutdownMessage`, which `undefined` turns back off. Listeners already
+   * key given as `undefined` is left as it was, except `errorExitCode`,
+   * `shutdownMessage` and `onReport`, which `undefined` turns back off. Listeners already
    * installed follow the new `extraSignals`, `awaitCrash` and `shutdownMessage`.
    *
    * @param options Any of the settings ({@linkcode ConfigureOptions}); none reads the configuration.

@@ -5,10 +5,14 @@ import type {
   Atexit,
   AtexitConfig,
   BrowserExitReason,
+  CallbackOutcome,
+  CallbackReport,
   ConfigureOptions,
+  DeferredReport,
   ExitCallback,
   ExitEvent,
   ExitReason,
+  ExitReport,
   ExitSignal,
   OptInSignal,
   RegisterOptions,
@@ -177,6 +181,23 @@ describe("public types", () => {
     typeOnly(() => {
       // @ts-expect-error exit takes a numeric status
       void node.exit("3");
+    });
+  });
+
+  test("the exit report: onReport takes an ExitReport, and undefined turns it off", () => {
+    expectTypeOf<AtexitConfig["onReport"]>().toEqualTypeOf<((report: ExitReport) => void) | undefined>();
+    expectTypeOf<ExitReport["callbacks"]>().toEqualTypeOf<readonly CallbackReport[]>();
+    expectTypeOf<ExitReport["deferred"]>().toEqualTypeOf<DeferredReport>();
+    expectTypeOf<ExitReport["code"]>().toEqualTypeOf<number | undefined>();
+    expectTypeOf<ExitReport["signal"]>().toEqualTypeOf<ExitSignal | undefined>();
+    expectTypeOf<CallbackReport["outcome"]>().toEqualTypeOf<CallbackOutcome>();
+    expectTypeOf<CallbackOutcome>().toEqualTypeOf<"ok" | "failed" | "timed out" | "cut">();
+    expectTypeOf<IsRequired<CallbackReport, "drain">>().toEqualTypeOf<false>();
+    typeOnly(() => {
+      node.configure({ onReport: (report) => void report.callbacks.map((callback) => callback.drain?.requests) });
+      node.configure({ onReport: undefined });
+      // @ts-expect-error a report is read, never written
+      node.configure({ onReport: (report) => void (report.code = 0) });
     });
   });
 

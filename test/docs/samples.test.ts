@@ -59,6 +59,11 @@ const expected: Record<string, Expectation> = {
   [`${GUIDE}/01.api.md#runHandlers()`]: { stdout: ["flushed early", "0"], code: 0 },
   [`${GUIDE}/01.api.md#count() and clear()`]: { stdout: ["2", "0"], code: 0 },
   [`${GUIDE}/02.configure.md#configure(options)`]: { stdout: ["2000 [ 'SIGUSR2' ]"], code: 0 },
+  [`${GUIDE}/02.configure.md#The exit report (onReport)`]: {
+    stdout: ["close database: failed", "upload: ok", "natural, status 0, 0 deferred abandoned"],
+    code: 0,
+  },
+  [`${GUIDE}/02.configure.md#The atexit:report channel`]: { stdout: ["flushed", "natural: ok"], code: 0 },
   [`${GUIDE}/04.defer.md#defer(promise)`]: { stdout: ["flushed upload done"], code: 0 },
   [`${GUIDE}/06.library-authors.md#For library authors`]: { stdout: ["flushed 2 events after 2 background sends"], code: 0 },
   [`${HELPERS}/http.md#drain(server, options?)`]: { stdout: ["200"], code: null, signal: "SIGTERM" },

@@ -19,6 +19,7 @@ const config: AtexitConfig = Object.freeze({
   extraSignals: Object.freeze([]),
   awaitCrash: false,
   shutdownMessage: undefined,
+  onReport: undefined,
 });
 
 type StubRun = Run & { ran: Set<ExitCallback>; back: Entry[] };

@@ -11,6 +11,8 @@ import { printCut, printDebug } from "../../../adapters/_debug.ts";
 import { awaitedEnd, endNow, naturalEnd, serverAdapter } from "../../../adapters/_engine.ts";
 import type { ExitPaths, ServerHost } from "../../../adapters/_host.ts";
 import { defaultConfig } from "../../../src/config.ts";
+import { observeRun } from "../../../src/exit-report.ts";
+import { sharedState } from "../../../src/realm.ts";
 import { Registry } from "../../../src/registry.ts";
 import { requestExit } from "../../../src/run.ts";
 import type { AtexitConfig, ExitCallback, ExitEvent } from "../../../src/types.ts";
@@ -93,6 +95,14 @@ describe("serverAdapter", () => {
     adapter.uninstall?.();
     adapter.uninstall?.();
     expect(calls).toEqual(["listen", "unlisten"]);
+  });
+
+  test("its install brings the runs' record into the shared state, for the atexit:report channel", () => {
+    sharedState().observeRun = undefined;
+    const { add } = setup();
+    expect(sharedState().observeRun).toBeUndefined();
+    add();
+    expect(sharedState().observeRun).toBe(observeRun);
   });
 
   test("names the host's runtime, reads its status, ends after a flush, and reports cut work and helpers' reports only when the host debugs", async () => {

@@ -10,6 +10,7 @@ import { EventEmitter } from "node:events";
 import { drain, drainCounts, drainSignal, isDraining, type ServerLike } from "../../../helpers/http.ts";
 import { sharedState } from "../../../src/realm.ts";
 import { withExit } from "../../../helpers/request.ts";
+import type { ExitReport } from "../../../src/types.ts";
 import { settledNow } from "../settled-now.ts";
 
 // Every test runs on fake timers (Date included): a wait is a jump, so the
@@ -676,6 +677,31 @@ describe("node:http upgrades (WebSockets)", () => {
     expect(wsClosing.close).not.toHaveBeenCalled();
     expect([socket.written, closing.written]).toEqual([[], []]);
     expect(drainCounts(server as never)).toEqual({ requests: 0, idle: 0, websockets: 1, streams: 0, forced: 0 });
+  });
+
+  test("the exit report carries the drain's counts on its callback, as drainCounts() gives them; a path that cannot wait drains nothing, and reports no counts", async () => {
+    const reports: ExitReport[] = [];
+    configure({ onReport: (report) => void reports.push(report) });
+    try {
+      const server = emitterServer(5);
+      server.on("upgrade", () => {});
+      drain(server as never, { timeout: 1000 });
+      register(() => {}, { name: "pool" });
+      const ws = { readyState: 1, close: vi.fn() };
+      Object.assign(server.upgrade("websocket"), { [wsSymbol]: ws });
+      await finish(runHandlers());
+      expect(reports[0]!.callbacks.map(({ name, outcome, drain }) => ({ name, outcome, drain }))).toEqual([
+        { name: "drain", outcome: "ok", drain: { requests: 0, idle: 0, websockets: 1, streams: 0, forced: 0 } },
+        { name: "pool", outcome: "ok", drain: undefined },
+      ]);
+      expect(reports[0]!.callbacks[0]!.drain).toEqual(drainCounts(server as never));
+      const other = emitterServer(5);
+      drain(other as never);
+      runNow(getRegistry(), { reason: "exit", code: 0, runtime: "node", final: true });
+      expect(reports[1]!.callbacks).toEqual([{ name: "drain", outcome: "ok", duration: 0 }]);
+    } finally {
+      configure({ onReport: undefined });
+    }
   });
 
   test("a WebSocket upgraded by hand gets the close frame 1001, its end, and is read on; a handshake under way, another protocol, a closed socket are left", async () => {

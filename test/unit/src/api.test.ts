@@ -13,7 +13,8 @@ import { createApi } from "../../fixtures/api.ts";
 import { clear, configure, count, unregister } from "../../../src/api.ts";
 import { defaultConfig } from "../../../src/config.ts";
 import type { Adapter } from "../../../src/protocol.ts";
-import { findRegistry, getRegistry } from "../../../src/realm.ts";
+import { observeRun } from "../../../src/exit-report.ts";
+import { findRegistry, getRegistry, sharedState } from "../../../src/realm.ts";
 import { runNow } from "../../../src/run.ts";
 import type { ExitEvent } from "../../../src/types.ts";
 import { fakeAdapter, logger, manual, setup, sleep } from "../fresh-registry.ts";
@@ -48,6 +49,16 @@ describe("before the registry exists", () => {
     expect(findRegistry()?.config).toBe(config);
     expect(config).toEqual({ ...defaultConfig, timeout: 250 });
     expect(defaultConfig.timeout).toBe(5000);
+  });
+});
+
+describe("configure({ onReport })", () => {
+  test("brings the runs' record into the shared state; other settings do not", () => {
+    sharedState().observeRun = undefined;
+    configure({ timeout: 100, onReport: undefined });
+    expect(sharedState().observeRun).toBeUndefined();
+    configure({ onReport: () => {} });
+    expect(sharedState().observeRun).toBe(observeRun);
   });
 });
 

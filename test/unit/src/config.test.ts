@@ -40,6 +40,7 @@ describe("the defaults", () => {
       extraSignals: [],
       awaitCrash: false,
       shutdownMessage: undefined,
+      onReport: undefined,
     });
     expect(Object.isFrozen(defaultConfig)).toBe(true);
     expect(Object.isFrozen(defaultConfig.extraSignals)).toBe(true);
@@ -91,6 +92,16 @@ describe("configure({ key: undefined })", () => {
     const config = api.configure({ shutdownMessage: undefined, awaitCrash: undefined });
     expect(config.shutdownMessage).toBeUndefined();
     expect(config.awaitCrash).toBe(true);
+  });
+
+  test("onReport: undefined turns it back off; a configure() without it leaves it as it was", () => {
+    const api = createApi(() => fakeAdapter());
+    const onReport = (): void => {};
+    expect(api.configure({ onReport }).onReport).toBe(onReport);
+    expect(api.configure({ timeout: 10 }).onReport).toBe(onReport);
+    const config = api.configure({ onReport: undefined });
+    expect(config.onReport).toBeUndefined();
+    expect("onReport" in config).toBe(true);
   });
 });
 

@@ -367,7 +367,7 @@ describe("configure()", () => {
     expectError(
       thrown(() => api.configure(loose({ timeOut: 1 }))),
       TypeError,
-      '[atexit] configure() got an unknown option "timeOut" (known: timeout, totalTimeout, onError, errorExitCode, duplicateSignalWindow, extraSignals, awaitCrash, shutdownMessage)',
+      '[atexit] configure() got an unknown option "timeOut" (known: timeout, totalTimeout, onError, errorExitCode, duplicateSignalWindow, extraSignals, awaitCrash, shutdownMessage, onReport)',
     );
   });
 
@@ -417,6 +417,30 @@ describe("configure()", () => {
       TypeError,
       `[atexit] configure() option "onError" must be a function, got ${got}`,
     );
+  });
+
+  test.each([
+    ["log", "string"],
+    [null, "null"],
+    [1, "number"],
+    [[], "array"],
+    [{ handleEvent() {} }, "object"],
+  ])("onReport: %s → TypeError, and the report setting stays as it was", (onReport, got) => {
+    const { api } = setup();
+    expectError(
+      thrown(() => api.configure(loose({ onReport }))),
+      TypeError,
+      `[atexit] configure() option "onReport" must be a function, got ${got}`,
+    );
+    expect(api.configure().onReport).toBeUndefined();
+  });
+
+  test("onReport: a getter that throws → TypeError, and nothing changed", () => {
+    const { api } = setup();
+    const hostile = { timeout: 1, get onReport(): never { throw new Error("boom"); } };
+    expectError(thrown(() => api.configure(loose(hostile))), TypeError, "[atexit] configure() could not read its options: boom");
+    expect(api.configure().timeout).toBe(5000);
+    expect(api.configure().onReport).toBeUndefined();
   });
 
   test.each([
@@ -664,13 +688,14 @@ describe("the checks made as the module loads, one per kind of option", () => {
     [{ extraSignals: "SIGUSR2" }, TypeError, 'option "extraSignals" must be an array of signal names, got string'],
     [{ awaitCrash: 1 }, TypeError, 'option "awaitCrash" must be a boolean, got number'],
     [{ shutdownMessage: 1 }, TypeError, 'option "shutdownMessage" must be a string, got number'],
+    [{ onReport: true }, TypeError, 'option "onReport" must be a function, got boolean'],
   ] as const)("configure %o → %s", (options, type, message) => {
     expectError(thrown(() => validate.checkConfig(options)), type, `[atexit] configure() ${message}`);
   });
 
   test("configure: good values of every kind are what it returns", () => {
     const onError = (): void => {};
-    const options = { timeout: 1, onError, errorExitCode: 3, extraSignals: ["SIGUSR2"], awaitCrash: true, shutdownMessage: "stop" };
+    const options = { timeout: 1, onError, errorExitCode: 3, extraSignals: ["SIGUSR2"], awaitCrash: true, shutdownMessage: "stop", onReport: onError };
     expect(validate.checkConfig(options)).toEqual(options);
   });
 });
