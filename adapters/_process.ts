@@ -98,7 +98,12 @@ export function flushStdio(proc: ProcessLike, limitMs: number): Promise<unknown>
  * in its environment by the time it runs, so the channel is what tells.
  */
 export function clusterListener(proc: ProcessLike, paths: Pick<ExitPaths, "stop">): ((message: unknown) => void) | undefined {
-  if (!proc.channel) return undefined;
+  try {
+    if (!proc.channel) return undefined;
+  } catch {
+    // Deno's workers throw on reading it ("not supported in workers"): no channel there.
+    return undefined;
+  }
   return (message) => {
     if ((message as { act?: unknown } | null)?.act === "disconnect") paths.stop();
   };

@@ -212,8 +212,15 @@ describe("flushStdio", () => {
 });
 
 describe("clusterListener", () => {
-  test("none without an IPC channel (not a cluster worker)", () => {
+  test("none without an IPC channel (not a cluster worker), or where reading it throws (a Deno worker)", () => {
     expect(clusterListener(fakeProcess(), { stop: () => {} })).toBeUndefined();
+    const proc = fakeProcess();
+    Object.defineProperty(proc, "channel", {
+      get() {
+        throw new TypeError("process.channel is not supported in workers");
+      },
+    });
+    expect(clusterListener(proc, { stop: () => {} })).toBeUndefined();
   });
 
   test("stop() for a disconnect message, whatever else it holds; nothing for any other", () => {
