@@ -187,6 +187,13 @@ export interface SharedState {
   context?: InvocationContext | null | undefined;
   /** workerd's node:async_hooks while it loads. */
   contextLoading?: Promise<void> | undefined;
+  /** The first `ready()`'s promise: a later call, of any copy, returns it and sends nothing. */
+  ready?: Promise<void> | undefined;
+  /**
+   * Called by `runAwaited` as an awaited run begins, before its first
+   * callback and its deferred work (`ready()` tells systemd the service is stopping).
+   */
+  onAwaitedRun?: ((run: Run, trigger: Trigger, config: AtexitConfig) => void) | undefined;
 }
 
 /** A host's `waitUntil`: keeps the invocation alive until the promise settles. */
