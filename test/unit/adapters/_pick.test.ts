@@ -132,3 +132,47 @@ describe("the adapter picked for each host", () => {
     expect(deferContext).toBe("global");
   });
 });
+
+describe("ready()'s host for each host", () => {
+  async function readyHostOn(globals: Record<string, unknown>) {
+    vi.resetModules();
+    const { pickedReadyHost } = await import("../../../adapters/_pick.ts");
+    for (const [name, value] of Object.entries(globals)) vi.stubGlobal(name, value);
+    try {
+      return pickedReadyHost();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  }
+
+  test("Node and Bun: the process's (its pid)", async () => {
+    expect((await readyHostOn({}))?.pid).toBe(process.pid);
+    expect((await readyHostOn({ Bun: {} }))?.pid).toBe(process.pid);
+  });
+
+  test("Deno: the Deno global's (its pid)", async () => {
+    expect((await readyHostOn({ Deno: deno(0) }))?.pid).toBe(1);
+  });
+
+  test("a page, a worker, workerd, a host without a usable process: none", async () => {
+    expect(await readyHostOn({ process: undefined, ...page() })).toBeUndefined();
+    expect(await readyHostOn({ process: undefined, WorkerGlobalScope: function WorkerGlobalScope() {} })).toBeUndefined();
+    expect(await readyHostOn({ navigator: { userAgent: "Cloudflare-Workers" } })).toBeUndefined();
+    expect(await readyHostOn({ process: { versions: { node: "20.0.0" } } })).toBeUndefined();
+  });
+
+  test("the detecting entry's ready() tells PM2 through it", async () => {
+    vi.resetModules();
+    const { expectReadyToPm2 } = await import("./entry.ts");
+    const { sharedState } = await import("../../../src/realm.ts");
+    sharedState().ready = undefined;
+    try {
+      await expectReadyToPm2(await import("../../../adapters/auto.ts"));
+    } finally {
+      vi.unstubAllGlobals();
+      vi.unstubAllEnvs();
+      sharedState().ready = undefined;
+    }
+  });
+});
+
