@@ -11,15 +11,6 @@
 import type { ChildProcessModule } from "./types/children.ts";
 
 /**
- * A variable, not a literal: a bundler leaves the import to the runtime
- * (the detecting entry is bundled for hosts that have no node:child_process).
- */
-const CHILD_PROCESS = "node:child_process";
-
-/** The program that sends a message: Debian's and every distribution's systemd package has it. */
-export const NOTIFY_PROGRAM = "systemd-notify";
-
-/**
  * How long a sender waits for `systemd-notify` to end: its barrier gives the
  * service manager 5 s to take the message, then it gives up.
  */
@@ -47,7 +38,12 @@ export type Notify = (fields: readonly string[], options?: NotifyOptions) => Pro
 export type Unref = (timer: ReturnType<typeof setTimeout>) => void;
 
 /** Loads node:child_process, on the first call of ready() only; rejects where the host has none. */
-export const loadChildProcess = (): Promise<ChildProcessModule> => import(CHILD_PROCESS) as Promise<ChildProcessModule>;
+export function loadChildProcess(): Promise<ChildProcessModule> {
+  // A variable, not a literal: a bundler leaves the import to the runtime
+  // (the detecting entry is bundled for hosts that have no node:child_process).
+  const specifier = "node:child_process";
+  return import(specifier) as Promise<ChildProcessModule>;
+}
 
 /**
  * The sender over `childProcess`. Unless `hold`, neither the program nor the
@@ -57,7 +53,8 @@ export const loadChildProcess = (): Promise<ChildProcessModule> => import(CHILD_
 export function notifier(childProcess: ChildProcessModule, unref: Unref): Notify {
   return (fields, options) =>
     new Promise<void>((resolve, reject) => {
-      const child = childProcess.spawn(NOTIFY_PROGRAM, fields, { stdio: "ignore" });
+      // Debian's and every distribution's systemd package has the program.
+      const child = childProcess.spawn("systemd-notify", fields, { stdio: "ignore" });
       const timer = setTimeout(resolve, NOTIFY_WAIT_MS);
       if (!options?.hold) {
         child.unref();
@@ -66,7 +63,7 @@ export function notifier(childProcess: ChildProcessModule, unref: Unref): Notify
       const settle = (outcome: unknown): void => {
         clearTimeout(timer);
         if (outcome === 0) resolve();
-        else reject(outcome instanceof Error ? outcome : new Error(`${NOTIFY_PROGRAM} ended with ${String(outcome)}`));
+        else reject(outcome instanceof Error ? outcome : new Error(`systemd-notify ended with ${String(outcome)}`));
       };
       child.once("exit", settle);
       child.once("error", settle);

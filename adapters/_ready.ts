@@ -14,7 +14,7 @@ import type { Run, SharedState, Trigger } from "../src/protocol.ts";
 import { sharedState } from "../src/realm.ts";
 import { MAX_TIMER_MS } from "../src/time.ts";
 import type { AtexitConfig } from "../src/types.ts";
-import { loadChildProcess, NOTIFY_PROGRAM, NOTIFY_WAIT_MS, notifier, type Notify, type Unref } from "./_notify.ts";
+import { loadChildProcess, NOTIFY_WAIT_MS, notifier, type Notify, type Unref } from "./_notify.ts";
 import { getProcess, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
 import type { DenoLike } from "./types/deno.ts";
 import type { ProcessLike } from "./types/process.ts";
@@ -30,14 +30,6 @@ export interface ReadyHost {
   readonly send: ((message: string) => Promise<void>) | undefined;
   readonly unref: Unref;
 }
-
-/**
- * After the run's deadline (`totalTimeout` from its start) the callbacks left
- * are called without a wait, and a forced end then waits up to
- * STDIO_FLUSH_LIMIT_MS for stdout and stderr; one more second covers the
- * runtime's own end and the message's way to systemd (milliseconds measured).
- */
-export const STOP_MARGIN_MS: number = STDIO_FLUSH_LIMIT_MS + 1000;
 
 /**
  * Tells the supervisor the service is ready, once per program (every copy of
@@ -65,7 +57,7 @@ async function toSystemd(host: ReadyHost, state: SharedState): Promise<void> {
   try {
     notify = await host.systemd();
   } catch (error) {
-    return fail(new Error(`${NOTIFY_PROGRAM} cannot be run here (${error instanceof Error ? error.message : String(error)})`));
+    return fail(new Error(`systemd-notify cannot be run here (${error instanceof Error ? error.message : String(error)})`));
   }
   // Installed before READY=1 goes: a stop that comes meanwhile is announced too.
   state.onAwaitedRun = stopping(notify);
@@ -78,8 +70,13 @@ export function stopping(notify: Notify): (run: Run, trigger: Trigger, config: A
   return (run, trigger, config) => {
     if (!trigger.final) return;
     const left = Math.max(0, run.startedAt + config.totalTimeout - Date.now());
+    // After the deadline the callbacks left are called without a wait, and a
+    // forced end then waits up to STDIO_FLUSH_LIMIT_MS for stdout and stderr;
+    // one more second covers the runtime's own end and the message's way to
+    // systemd (milliseconds, measured).
+    const margin = STDIO_FLUSH_LIMIT_MS + 1000;
     // An unbounded run has no deadline to tell: systemd's own TimeoutStopSec= holds.
-    const extend = Number.isFinite(left) ? [`EXTEND_TIMEOUT_USEC=${Math.ceil(left + STOP_MARGIN_MS) * 1000}`] : [];
+    const extend = Number.isFinite(left) ? [`EXTEND_TIMEOUT_USEC=${Math.ceil(left + margin) * 1000}`] : [];
     void notify(["STOPPING=1", ...extend]).catch(() => {});
   };
 }
@@ -121,10 +118,9 @@ function sendOver(proc: ProcessLike): ReadyHost["send"] {
     });
 }
 
-const unrefNode: Unref = (timer) => (timer as { unref?(): void }).unref?.();
-
 /** Node's and Bun's `process` as ready()'s host. */
 export function processReadyHost(proc: ProcessLike): ReadyHost {
+  const unrefNode: Unref = (timer) => (timer as { unref?(): void }).unref?.();
   return {
     pid: proc.pid,
     env: (name) => proc.env?.[name],

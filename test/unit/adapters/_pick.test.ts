@@ -176,3 +176,28 @@ describe("ready()'s host for each host", () => {
   });
 });
 
+describe("the detecting entry (adapters/auto.ts), loaded afresh, on the Node that runs the tests", () => {
+  test("register, runHandlers, exit and defer reach the picked adapter", async () => {
+    vi.resetModules();
+    vi.useFakeTimers();
+    const auto = await import("../../../adapters/auto.ts");
+    const exits = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const log: string[] = [];
+    try {
+      auto.register((event) => void log.push(`${event.reason} ${event.runtime}`));
+      auto.defer(new Promise((resolve) => setTimeout(resolve, 10)).then(() => void log.push("deferred")));
+      const running = auto.runHandlers();
+      await vi.advanceTimersByTimeAsync(10);
+      await running;
+      auto.register(() => void log.push("at exit"));
+      await auto.exit(3);
+      expect(log).toEqual(["deferred", "manual node", "at exit"]);
+      expect(exits).toHaveBeenCalledWith(3);
+    } finally {
+      auto.clear();
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
+  });
+});
+

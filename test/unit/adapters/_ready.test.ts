@@ -6,7 +6,7 @@
 // test/e2e/ready.test.ts.
 import { afterEach, beforeEach, describe, expect, test, vi } from "vitest";
 import type { Notify } from "../../../adapters/_notify.ts";
-import { denoReadyHost, feedWatchdog, processReadyHost, type ReadyHost, readyWith, STOP_MARGIN_MS, stopping } from "../../../adapters/_ready.ts";
+import { denoReadyHost, feedWatchdog, processReadyHost, type ReadyHost, readyWith, stopping } from "../../../adapters/_ready.ts";
 import type { DenoLike } from "../../../adapters/types/deno.ts";
 import { defaultConfig } from "../../../src/config.ts";
 import type { Run, Trigger } from "../../../src/protocol.ts";
@@ -228,7 +228,6 @@ describe("the stop", () => {
   test("an awaited run that ends the program: STOPPING=1 and EXTEND_TIMEOUT_USEC, what is left of totalTimeout plus the margin, not held", () => {
     const notify = vi.fn((_fields: readonly string[], _options?: object) => Promise.resolve());
     stopping(notify)(run(Date.now() - 250), finalTrigger, { ...defaultConfig, totalTimeout: 9000 });
-    expect(STOP_MARGIN_MS).toBe(3000);
     expect(notify.mock.calls).toEqual([[["STOPPING=1", `EXTEND_TIMEOUT_USEC=${(9000 - 250 + 3000) * 1000}`]]]);
   });
 
@@ -351,7 +350,7 @@ describe("denoReadyHost", () => {
       kill: () => {},
       exit: () => undefined as never,
       env: { get: (name) => env[name] },
-      permissions: { querySync: ({ variable }) => ({ state: granted.includes(variable) ? "granted" : "prompt" }) },
+      permissions: { querySync: ({ name, variable }) => ({ state: name === "env" && granted.includes(variable) ? "granted" : "prompt" }) },
       unrefTimer: vi.fn(),
       ...extra,
     };
@@ -374,12 +373,18 @@ describe("denoReadyHost", () => {
     });
     expect(denoReadyHost(throwing).env("NOTIFY_SOCKET")).toBeUndefined();
     expect(denoReadyHost(fakeDeno([], { NOTIFY_SOCKET: "/n" }, { permissions: {} })).env("NOTIFY_SOCKET")).toBeUndefined();
+    const withoutPermissions: DenoLike = { ...fakeDeno([], { NOTIFY_SOCKET: "/n" }) };
+    delete (withoutPermissions as { permissions?: unknown }).permissions;
+    expect(denoReadyHost(withoutPermissions).env("NOTIFY_SOCKET")).toBeUndefined();
   });
 
-  test("timers are let go with Deno.unrefTimer", () => {
+  test("timers are let go with Deno.unrefTimer, where there is one", () => {
     const deno = fakeDeno([], {});
     denoReadyHost(deno).unref(42 as never);
     expect(deno.unrefTimer).toHaveBeenCalledWith(42);
+    const older: DenoLike = { ...fakeDeno([], {}) };
+    delete (older as { unrefTimer?: unknown }).unrefTimer;
+    expect(() => denoReadyHost(older).unref(42 as never)).not.toThrow();
   });
 
   test("the IPC channel is node:process's", async () => {
