@@ -24,7 +24,7 @@ test("systemd-notify is installed (Debian's systemd package; .ci/run installs it
 
 /** A stand-in for systemd's notification socket at `path`: the messages it has taken, with when. */
 async function listen(path: string) {
-  const child = spawn(deno, ["run", "--unstable-net", `--allow-read=${dir}`, `--allow-write=${dir}`, fileURLToPath(new URL("../fixtures/notify-listener.mjs", import.meta.url)), path], {
+  const child = spawn(deno, ["run", "--unstable-net", "--allow-net", `--allow-read=${dir}`, `--allow-write=${dir}`, fileURLToPath(new URL("../fixtures/notify-listener.mjs", import.meta.url)), path], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   let out = "";
