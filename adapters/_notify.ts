@@ -39,10 +39,10 @@ export type Unref = (timer: ReturnType<typeof setTimeout>) => void;
 
 /** Loads node:child_process, on the first call of ready() only; rejects where the host has none. */
 export function loadChildProcess(): Promise<ChildProcessModule> {
-  // A variable, not a literal: a bundler leaves the import to the runtime
-  // (the detecting entry is bundled for hosts that have no node:child_process).
-  const specifier = "node:child_process";
-  return import(specifier) as Promise<ChildProcessModule>;
+  // A literal, which JSR's analysis (deno publish) and bundlers resolve; only
+  // the server entries reach this file, never a page's or a Worker's.
+  // @ts-ignore: the library compiles without any runtime's types; ChildProcessModule is the shape used.
+  return import("node:child_process") as Promise<ChildProcessModule>;
 }
 
 /**
