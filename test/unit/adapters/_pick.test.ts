@@ -154,6 +154,11 @@ describe("ready()'s host for each host", () => {
     expect((await readyHostOn({ Deno: deno(0) }))?.pid).toBe(1);
   });
 
+  test("a Deno global that is not Deno's (no version: a shim) leaves the host Node's", async () => {
+    const { version: _, ...shim } = deno(0);
+    expect((await readyHostOn({ Deno: { ...shim, pid: 7 } }))?.pid).toBe(process.pid);
+  });
+
   test("a page, a worker, workerd, a host without a usable process: none", async () => {
     expect(await readyHostOn({ process: undefined, ...page() })).toBeUndefined();
     expect(await readyHostOn({ process: undefined, WorkerGlobalScope: function WorkerGlobalScope() {} })).toBeUndefined();
