@@ -11,6 +11,7 @@ import { bunAdapter } from "./_bun.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
 import { nodeAdapter } from "./_node.ts";
 import { getProcess } from "./_process.ts";
+import { denoReadyHost, processReadyHost, type ReadyHost } from "./_ready.ts";
 
 /**
  * Node before a document, unlike the browser entry: under happy-dom or jsdom
@@ -35,3 +36,12 @@ export const picked: LazyAdapter = /* @__PURE__ */ lazyAdapter(pickAdapter);
 
 /** `defer`'s host for the detected runtime: where AsyncLocalStorage comes from, without reading `process` where it must not be read. */
 export const pickedDeferHost = (): DeferHost => ({ context: contextFor(detect()) });
+
+/** ready()'s host for the detected runtime: none where no supervisor can be (a page, a worker, a request-scoped host). */
+export function pickedReadyHost(): ReadyHost | undefined {
+  const runtime = detect();
+  const deno = runtime === "deno" ? getDeno() : undefined;
+  const proc = runtime === "node" || runtime === "bun" ? getProcess() : undefined;
+  if (deno) return denoReadyHost(deno);
+  return proc && processReadyHost(proc);
+}

@@ -18,7 +18,9 @@
 import { exitWith, registerWith, runHandlersWith } from "../src/api.ts";
 import { deferWith } from "../src/defer.ts";
 import type { Atexit } from "../src/types.ts";
-import { picked, pickedDeferHost } from "./_pick.ts";
+import { picked, pickedDeferHost, pickedReadyHost } from "./_pick.ts";
+import { readyWith } from "./_ready.ts";
+
 
 export { clear, configure, count, unregister } from "../src/api.ts";
 export type * from "../src/types.ts";
@@ -38,3 +40,6 @@ export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(picked);
 
 /** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
 export const defer: Atexit["defer"] = (promise) => deferWith(pickedDeferHost(), promise);
+
+/** Tells the supervisor (systemd, PM2) the service is ready, and systemd how long its stop takes: see {@linkcode Atexit.ready}. */
+export const ready: Atexit["ready"] = () => readyWith(pickedReadyHost);

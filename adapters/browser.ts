@@ -66,3 +66,6 @@ export const defer: Atexit["defer"] = (promise) => deferWith({ context: globalCo
  * ```
  */
 export const enableBeforeUnload: () => () => void = listenBeforeUnload;
+
+/** No supervisor can be told here: resolves at once, and sends nothing. See {@linkcode Atexit.ready}. */
+export const ready: Atexit["ready"] = () => Promise.resolve();

@@ -23,6 +23,7 @@ import { deferWith, processContext } from "../src/defer.ts";
 import { assertRuntime, detect } from "../src/detect.ts";
 import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { denoAdapter, getDeno } from "./_deno.ts";
+import { denoReadyHost, type ReadyHost, readyWith } from "./_ready.ts";
 
 export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
@@ -55,3 +56,12 @@ export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter)
 
 /** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
 export const defer: Atexit["defer"] = (promise) => deferWith({ context: processContext }, promise);
+
+// The entry's runtime check first: a wrong entry throws here as register() does.
+const readyHostOf = (): ReadyHost | undefined => {
+  const deno = adapter().runtime === "deno" ? getDeno() : undefined;
+  return deno && denoReadyHost(deno);
+};
+
+/** Tells the supervisor (systemd, PM2) the service is ready, and systemd how long its stop takes: see {@linkcode Atexit.ready}. */
+export const ready: Atexit["ready"] = () => readyWith(readyHostOf);

@@ -51,3 +51,6 @@ export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter)
 
 /** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
 export const defer: Atexit["defer"] = (promise) => deferWith({ context: contextFor(adapter().runtime) }, promise);
+
+/** No supervisor can be told here: resolves at once, and sends nothing. See {@linkcode Atexit.ready}. */
+export const ready: Atexit["ready"] = () => Promise.resolve();

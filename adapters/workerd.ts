@@ -81,3 +81,6 @@ export const defer: Atexit["defer"] = (promise) => {
   adapter();
   deferWith({ context: loadedContext, waitUntil: requestWaitUntil }, promise);
 };
+
+/** No supervisor can be told here: resolves at once, and sends nothing. See {@linkcode Atexit.ready}. */
+export const ready: Atexit["ready"] = () => Promise.resolve();

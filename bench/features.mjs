@@ -218,6 +218,12 @@ export const features = [
     stubs: { "src/run.ts": [{ find: "      const { deferred } = slot().state;\n      if (deferred) await awaitWork(source, deferred, trigger);\n", replace: "" }] },
   },
   {
+    feature: "the stop `ready()` announces to systemd, called as an awaited run begins (`onAwaitedRun` of any copy)",
+    where: "src/run.ts runAwaited",
+    platforms: node,
+    stubs: { "src/run.ts": [{ find: "  // At the very start: before `first` callbacks (a drain's delay) and the deferred work.\n  slot().state.onAwaitedRun?.(run, trigger, registry.config);\n", replace: "" }] },
+  },
+  {
     feature: "stdout/stderr drained before a forced end",
     where: "adapters/_process.ts flushStdio; adapters/_node.ts mayHaveStdio",
     platforms: node,

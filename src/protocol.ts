@@ -199,6 +199,13 @@ export interface SharedState {
    * asked for reports (a `configure()`, a server adapter's install).
    */
   observeRun?: ((trigger: Trigger, run: Run) => RunObserver | undefined) | undefined;
+  /** The first `ready()`'s promise: a later call, of any copy, returns it and sends nothing. */
+  ready?: Promise<void> | undefined;
+  /**
+   * Called by `runAwaited` as an awaited run begins, before its first
+   * callback and its deferred work (`ready()` tells systemd the service is stopping).
+   */
+  onAwaitedRun?: ((run: Run, trigger: Trigger, config: AtexitConfig) => void) | undefined;
 }
 
 /** How a callback ended, for the exit report (the public `CallbackOutcome`). */

@@ -363,6 +363,8 @@ export function runAwaited(registry: SharedRegistry, trigger: Trigger, options: 
   if (current) return current.promise ?? Promise.resolve(resultOf(current));
   const run = registry.begin(trigger, options);
   const source = registrySource(registry, run, trigger);
+  // At the very start: before `first` callbacks (a drain's delay) and the deferred work.
+  slot().state.onAwaitedRun?.(run, trigger, registry.config);
   run.promise = (async () => {
     try {
       // Lets `run.promise` be set before the first callback starts, so a call

@@ -513,4 +513,27 @@ export interface Atexit<R extends ExitReason = ExitReason> {
    * ```
    */
   configure(options?: ConfigureOptions): AtexitConfig;
+  /**
+   * Tells the supervisor the service is ready. Under systemd (`NOTIFY_SOCKET`)
+   * it sends `READY=1`, feeds the watchdog every `WATCHDOG_USEC` / 2 while the
+   * program runs and ends, and when an awaited exit run begins sends
+   * `STOPPING=1` and `EXTEND_TIMEOUT_USEC` (the `totalTimeout` from the run's
+   * start, plus 3 s for the flush and the end). Under PM2 (`pm_id`, with an
+   * IPC channel) it sends `"ready"` (`pm2 start --wait-ready`). With no
+   * supervisor, and in browsers, workers and request-scoped hosts, it does
+   * nothing. Only the first call sends; every later one returns its promise.
+   * Nothing it starts keeps the program alive.
+   *
+   * @returns A promise that resolves once the supervisor has the message (or
+   *   at most 5 s later); it never rejects: a failure to send is one
+   *   `[atexit]` line on stderr.
+   *
+   * @example
+   * ```ts
+   * import { ready } from "atexit";
+   *
+   * await ready();
+   * ```
+   */
+  ready(): Promise<void>;
 }

@@ -174,6 +174,8 @@ describe("public types", () => {
     expectTypeOf(node.clear).returns.toEqualTypeOf<void>();
     expectTypeOf(node.configure).parameter(0).toEqualTypeOf<ConfigureOptions | undefined>();
     expectTypeOf(node.configure).returns.toEqualTypeOf<AtexitConfig>();
+    // Every entry has ready(), the no-op ones too: code that calls it builds for any host.
+    for (const api of [auto, node, deno, bun, browser, fallback]) expectTypeOf(api.ready).toEqualTypeOf<() => Promise<void>>();
     // Every setting, and no other key (exactOptionalPropertyTypes: test/fixtures/types/exact.ts).
     expectTypeOf<keyof ConfigureOptions>().toEqualTypeOf<keyof AtexitConfig>();
     // The configuration is process-wide: onError hears of every reason.

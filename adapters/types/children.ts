@@ -22,3 +22,14 @@ export interface DenoChild {
   readonly pid: number;
   readonly status: PromiseLike<unknown>;
 }
+
+/** What atexit calls of `node:child_process` (Node's, Deno's and Bun's). */
+export interface ChildProcessModule {
+  spawn(command: string, args: readonly string[], options: { stdio: "ignore" }): SpawnedChild;
+}
+
+/** A child `ChildProcessModule.spawn` started: its end, and the hold on the event loop it takes back. */
+export interface SpawnedChild {
+  once(event: "exit" | "error", listener: (outcome: unknown) => void): unknown;
+  unref(): void;
+}

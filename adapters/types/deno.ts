@@ -10,6 +10,8 @@ export interface DenoLike {
   readonly env?: { get(name: string): string | undefined };
   readonly permissions?: { querySync?(descriptor: { name: "env"; variable: string }): { readonly state: string } };
   inspect?(value: unknown): string;
+  /** Lets a timer's id not keep the program alive (Deno's timers are numbers, without `unref`). */
+  unrefTimer?(id: number): void;
   /** The key of Deno's internals, where the resource table is (see `heldByOthers`). */
   readonly internal?: symbol;
 }

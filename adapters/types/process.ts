@@ -15,6 +15,8 @@ export interface ProcessLike {
   on(event: string, listener: (...args: never[]) => void): unknown;
   off(event: string, listener: (...args: never[]) => void): unknown;
   listenerCount(event: string): number;
+  /** Sends to the parent over the IPC channel, where there is one (a forked child); `done` hears when it has left. */
+  send?(message: string, done: (error: unknown) => void): unknown;
   kill(pid: number, signal: string): unknown;
   exit(code?: number): never;
   /** A built-in module by its id, without an import (Node 20.16+, Deno, Bun). */

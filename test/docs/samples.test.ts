@@ -88,6 +88,8 @@ const expected: Record<string, Expectation> = {
   },
   [`${RECIPES}/watchers.md#nodemon, tsx watch, node --watch`]: { stdout: ["closed before the restart"], code: 0 },
   [`${RECIPES}/pm2.md#pm2`]: { stdout: ["stopped"], code: 0 },
+  [`${RECIPES}/pm2.md#Waiting for ready (--wait-ready)`]: { stdout: ["serving"], code: null, signal: "SIGINT" },
+  [`${RECIPES}/systemd.md#systemd`]: { stdout: ["serving", "stopped"], code: null, signal: "SIGTERM" },
   [`${RECIPES}/rolling-restarts.md#With a database pool`]: { stdout: ["pool ended, server listening: false"], code: null, signal: "SIGTERM" },
   [`${RECIPES}/rolling-restarts.md#Fastify`]: { stdout: ["onClose hooks ran"], code: null, signal: "SIGTERM" },
   [`${RECIPES}/vitest.md#vitest`]: { stdout: /Tests +2 passed \(2\)/, code: 0, vitest: true },

@@ -132,3 +132,77 @@ describe("the adapter picked for each host", () => {
     expect(deferContext).toBe("global");
   });
 });
+
+describe("ready()'s host for each host", () => {
+  async function readyHostOn(globals: Record<string, unknown>) {
+    vi.resetModules();
+    const { pickedReadyHost } = await import("../../../adapters/_pick.ts");
+    for (const [name, value] of Object.entries(globals)) vi.stubGlobal(name, value);
+    try {
+      return pickedReadyHost();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  }
+
+  test("Node and Bun: the process's (its pid)", async () => {
+    expect((await readyHostOn({}))?.pid).toBe(process.pid);
+    expect((await readyHostOn({ Bun: {} }))?.pid).toBe(process.pid);
+  });
+
+  test("Deno: the Deno global's (its pid)", async () => {
+    expect((await readyHostOn({ Deno: deno(0) }))?.pid).toBe(1);
+  });
+
+  test("a Deno global that is not Deno's (no version: a shim) leaves the host Node's", async () => {
+    const { version: _, ...shim } = deno(0);
+    expect((await readyHostOn({ Deno: { ...shim, pid: 7 } }))?.pid).toBe(process.pid);
+  });
+
+  test("a page, a worker, workerd, a host without a usable process: none", async () => {
+    expect(await readyHostOn({ process: undefined, ...page() })).toBeUndefined();
+    expect(await readyHostOn({ process: undefined, WorkerGlobalScope: function WorkerGlobalScope() {} })).toBeUndefined();
+    expect(await readyHostOn({ navigator: { userAgent: "Cloudflare-Workers" } })).toBeUndefined();
+    expect(await readyHostOn({ process: { versions: { node: "20.0.0" } } })).toBeUndefined();
+  });
+
+  test("the detecting entry's ready() tells PM2 through it", async () => {
+    vi.resetModules();
+    const { expectReadyToPm2 } = await import("./entry.ts");
+    const { sharedState } = await import("../../../src/realm.ts");
+    sharedState().ready = undefined;
+    try {
+      await expectReadyToPm2(await import("../../../adapters/auto.ts"));
+    } finally {
+      vi.unstubAllGlobals();
+      vi.unstubAllEnvs();
+      sharedState().ready = undefined;
+    }
+  });
+});
+
+describe("the detecting entry (adapters/auto.ts), loaded afresh, on the Node that runs the tests", () => {
+  test("register, runHandlers, exit and defer reach the picked adapter", async () => {
+    vi.resetModules();
+    vi.useFakeTimers();
+    const auto = await import("../../../adapters/auto.ts");
+    const exits = vi.spyOn(process, "exit").mockImplementation((() => undefined) as never);
+    const log: string[] = [];
+    try {
+      auto.register((event) => void log.push(`${event.reason} ${event.runtime}`));
+      auto.defer(new Promise((resolve) => setTimeout(resolve, 10)).then(() => void log.push("deferred")));
+      const running = auto.runHandlers();
+      await vi.advanceTimersByTimeAsync(10);
+      await running;
+      auto.register(() => void log.push("at exit"));
+      await auto.exit(3);
+      expect(log).toEqual(["deferred", "manual node", "at exit"]);
+      expect(exits).toHaveBeenCalledWith(3);
+    } finally {
+      auto.clear();
+      vi.useRealTimers();
+      vi.restoreAllMocks();
+    }
+  });
+});
+

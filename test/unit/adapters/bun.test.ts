@@ -6,7 +6,7 @@
 // Each test loads the entry afresh, as its adapter is made once per load.
 // Bun runs every exit path for real in test/e2e/bun.test.ts.
 import { describe, expect, test, vi } from "vitest";
-import { expectDeferHeld, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
+import { expectDeferHeld, expectReadyToPm2, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
 
 const load = () => fresh(() => import("../../../adapters/bun.ts"));
 
@@ -50,5 +50,16 @@ describe("the Bun entry", () => {
     const atexit = await load();
     vi.stubGlobal("Bun", {});
     await expectDeferHeld(atexit, "AsyncLocalStorage");
+  });
+
+  test("ready() tells PM2 on Bun's process, once; with no supervisor nothing", async () => {
+    const atexit = await load();
+    vi.stubGlobal("Bun", {});
+    await expectReadyToPm2(atexit);
+  });
+
+  test("ready() on another runtime (Node) refuses as register() does", async () => {
+    const atexit = await load();
+    expect(() => atexit.ready()).toThrow(/atexit\/adapters\/bun is for Bun, but this program runs on Node.js/);
   });
 });

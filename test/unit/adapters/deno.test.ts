@@ -7,7 +7,7 @@
 // its adapter is made once per load. Deno runs every exit path for real in
 // test/e2e/deno.test.ts.
 import { describe, expect, test, vi } from "vitest";
-import { expectDeferHeld, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
+import { expectDeferHeld, expectReadyToPm2, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
 
 const load = () => fresh(() => import("../../../adapters/deno.ts"));
 
@@ -83,5 +83,20 @@ describe("the Deno entry", () => {
     const atexit = await load();
     fakeDeno();
     await expectDeferHeld(atexit, "AsyncLocalStorage");
+  });
+
+  test("ready() reads Deno's environment where granted and tells PM2 through node:process, once", async () => {
+    const atexit = await load();
+    fakeDeno();
+    const env = new Map<string, string>();
+    const deno = (globalThis as unknown as { Deno: Record<string, unknown> }).Deno;
+    deno.env = { get: (name: string) => env.get(name) };
+    deno.permissions = { querySync: () => ({ state: "granted" }) };
+    await expectReadyToPm2(atexit, (name, value) => void env.set(name, value));
+  });
+
+  test("ready() on another runtime (Node) refuses as register() does", async () => {
+    const atexit = await load();
+    expect(() => atexit.ready()).toThrow(/atexit\/adapters\/deno is for Deno, but this program runs on Node.js/);
   });
 });

@@ -23,6 +23,10 @@ export function resetAfterEach(): void {
     const registry = findRegistry();
     registry?.clear();
     if (registry) registry.config = defaultConfig;
+    const state = sharedState();
+    state.ready = undefined;
+    state.onAwaitedRun = undefined;
+    vi.unstubAllEnvs();
     vi.unstubAllGlobals();
     vi.restoreAllMocks();
     vi.useRealTimers();
@@ -56,3 +60,27 @@ export async function expectDeferHeld(atexit: Pick<Atexit, "defer" | "register" 
   await running;
   expect(log).toEqual(["deferred work", "callback"]);
 }
+
+/**
+ * `ready()` of an entry on its runtime: with no supervisor it sends nothing;
+ * under PM2 (`pm_id`, and the IPC channel of the Node that runs the tests)
+ * it sends "ready" once, whatever the number of calls.
+ */
+export async function expectReadyToPm2(atexit: Pick<Atexit, "ready">, setEnv: (name: string, value: string) => void = vi.stubEnv): Promise<void> {
+  const sent: unknown[] = [];
+  const send = (message: unknown, done: (error: unknown) => void): boolean => {
+    sent.push(message);
+    done(null);
+    return true;
+  };
+  vi.stubGlobal("process", Object.assign(Object.create(process), { send }));
+  await atexit.ready();
+  expect(sent).toEqual([]);
+  sharedState().ready = undefined;
+  setEnv("pm_id", "0");
+  const first = atexit.ready();
+  expect(atexit.ready()).toBe(first);
+  await first;
+  expect(sent).toEqual(["ready"]);
+}
+

@@ -5,7 +5,8 @@
 // Each test loads the entry afresh, as its adapter is made once per load.
 // Node runs every exit path for real in test/e2e/node.test.ts.
 import { describe, expect, test, vi } from "vitest";
-import { expectDeferHeld, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
+import { sharedState } from "../../../src/realm.ts";
+import { expectDeferHeld, expectReadyToPm2, expectRefused, fresh, resetAfterEach, seen } from "./entry.ts";
 
 const load = () => fresh(() => import("../../../adapters/node.ts"));
 
@@ -47,5 +48,16 @@ describe("the Node.js entry", () => {
   test("defer() holds the work for the program: the awaited run waits for it before the callbacks", async () => {
     const atexit = await load();
     await expectDeferHeld(atexit, "AsyncLocalStorage");
+  });
+
+  test("ready() tells PM2 on Node's process, once; with no supervisor nothing", async () => {
+    await expectReadyToPm2(await load());
+  });
+
+  test("ready() on another runtime refuses as register() does, and sends nothing", async () => {
+    const atexit = await load();
+    vi.stubGlobal("Bun", {});
+    expect(() => atexit.ready()).toThrow(/atexit\/adapters\/node is for Node.js, but this program runs on Bun/);
+    expect(sharedState().ready).toBeUndefined();
   });
 });

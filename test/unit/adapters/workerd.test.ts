@@ -93,4 +93,12 @@ describe("the workerd entry", () => {
     expect(handed).toHaveLength(1);
     expect(sharedState().deferred).toBeUndefined();
   });
+
+  test("ready() has no supervisor to tell here: it resolves, and sends nothing", async () => {
+    const atexit = await load();
+    vi.stubEnv("NOTIFY_SOCKET", "/run/systemd/notify");
+    vi.stubEnv("pm_id", "0");
+    await expect(atexit.ready()).resolves.toBeUndefined();
+    expect(sharedState().ready).toBeUndefined();
+  });
 });

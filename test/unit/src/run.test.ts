@@ -9,6 +9,7 @@
 // script is run for real in test/unit/adapters/browser.test.ts.
 import { afterEach, describe, expect, test, vi } from "vitest";
 import type { Trigger } from "../../../src/protocol.ts";
+import { sharedState } from "../../../src/realm.ts";
 import { finalStatus, requestExit, runAwaited, runNow } from "../../../src/run.ts";
 import type { ExitCallback, ExitEvent } from "../../../src/types.ts";
 import { hidden, logger, manual, setup, setupWithSpy, sleep } from "../fresh-registry.ts";
@@ -48,6 +49,33 @@ afterEach(() => {
 });
 
 describe("awaited runs", () => {
+  test("onAwaitedRun hears the run as it begins, before the first callback and the deferred work, with the trigger and the configuration", async () => {
+    const { registry, log, add } = setup({ totalTimeout: 1234 });
+    const state = sharedState();
+    const heard: unknown[] = [];
+    state.onAwaitedRun = (run, trigger, config) => {
+      log.push("begins");
+      heard.push(run === registry.current, trigger, config.totalTimeout);
+    };
+    // Deferred work leaves the set as it settles, as defer() makes it.
+    const work = new Set<Promise<void>>();
+    const deferred: Promise<void> = Promise.resolve().then(() => {
+      log.push("deferred");
+      work.delete(deferred);
+    });
+    work.add(deferred);
+    state.deferred = work;
+    add(logger(log, "a"), { first: true });
+    try {
+      await runAwaited(registry, exitTrigger);
+    } finally {
+      state.onAwaitedRun = undefined;
+      state.deferred = undefined;
+    }
+    expect(log).toEqual(["begins", "deferred", "a"]);
+    expect(heard).toEqual([true, exitTrigger, 1234]);
+  });
+
   test("async callbacks are awaited one after another, never concurrently", async () => {
     const { registry, log, add } = setup();
     let inFlight = 0;
