@@ -9,6 +9,7 @@
 // message is attributed to the service although the sender is a child
 // (systemd-notify(1)). It is started when ready() loads it, never at import.
 import type { ChildProcessModule } from "./types/children.ts";
+import type { ProcessLike } from "./types/process.ts";
 
 /**
  * How long a sender waits for `systemd-notify` to end: its barrier gives the
@@ -37,12 +38,19 @@ export type Notify = (fields: readonly string[], options?: NotifyOptions) => Pro
 /** Lets a timer not keep the program alive (each runtime has its own way). */
 export type Unref = (timer: ReturnType<typeof setTimeout>) => void;
 
-/** Loads node:child_process, on the first call of ready() only; rejects where the host has none. */
-export function loadChildProcess(): Promise<ChildProcessModule> {
-  // A literal, which JSR's analysis (deno publish) and bundlers resolve; only
-  // the server entries reach this file, never a page's or a Worker's.
-  // @ts-ignore: the library compiles without any runtime's types; ChildProcessModule is the shape used.
-  return import("node:child_process") as Promise<ChildProcessModule>;
+/**
+ * node:child_process, on the first call of ready() only, through
+ * `process.getBuiltinModule` (Node.js 20.16 or later, Deno, Bun) as every
+ * runtime module atexit uses: an `import("node:child_process")` in the code
+ * would break a bundle made for a page, where the run-time-detecting entry
+ * can end up. Rejects where the host has none.
+ */
+export function loadChildProcess(proc: Pick<ProcessLike, "getBuiltinModule"> | undefined): Promise<ChildProcessModule> {
+  return new Promise((resolve) => {
+    const module = proc?.getBuiltinModule?.("node:child_process");
+    if (!module) throw new Error("node:child_process cannot be reached here (process.getBuiltinModule: Node.js 20.16 or later, Deno, Bun)");
+    resolve(module as ChildProcessModule);
+  });
 }
 
 /**

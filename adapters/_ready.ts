@@ -124,7 +124,7 @@ export function processReadyHost(proc: ProcessLike): ReadyHost {
   return {
     pid: proc.pid,
     env: (name) => proc.env?.[name],
-    systemd: () => loadChildProcess().then((module) => notifier(module, unrefNode)),
+    systemd: () => loadChildProcess(proc).then((module) => notifier(module, unrefNode)),
     send: sendOver(proc),
     unref: unrefNode,
   };
@@ -147,7 +147,7 @@ export function denoReadyHost(deno: DenoLike): ReadyHost {
         return undefined;
       }
     },
-    systemd: () => loadChildProcess().then((module) => notifier(module, unref)),
+    systemd: () => loadChildProcess(proc).then((module) => notifier(module, unref)),
     send: proc && sendOver(proc),
     unref,
   };

@@ -29,7 +29,7 @@ export const features = [
           find: "    if (ms < MAX_TIMER_MS) {\n      timer = setTimeout(() => {\n        expired = timeoutError(`${TIMEOUT_PREFIX}\"${nameOf(entry)}\" did not finish within ${Math.round(ms)} ms`);\n        controller?.abort(expired);\n        reject(expired);\n      }, ms);\n    }\n",
           replace: "",
         },
-        { find: "  const { config, run } = source;\n  const ms = Math.max(0, Math.min(config.timeout, run.startedAt + config.totalTimeout - Date.now()));\n", replace: "  const ms = 0;\n" },
+        { find: "  const ms = Math.max(0, Math.min(config.timeout, run.startedAt + config.totalTimeout - at));\n", replace: "  const ms = 0;\n" },
       ],
     },
   },

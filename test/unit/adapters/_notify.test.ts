@@ -93,7 +93,14 @@ describe("notifier", () => {
   });
 });
 
-test("loadChildProcess imports the runtime's node:child_process", async () => {
+test("loadChildProcess takes the runtime's node:child_process through process.getBuiltinModule", async () => {
   const { spawn } = await import("node:child_process");
-  expect((await loadChildProcess()).spawn).toBe(spawn);
+  expect((await loadChildProcess(process)).spawn).toBe(spawn);
+});
+
+test("loadChildProcess rejects where node:child_process cannot be reached", async () => {
+  const message = "node:child_process cannot be reached here (process.getBuiltinModule: Node.js 20.16 or later, Deno, Bun)";
+  await expect(loadChildProcess(undefined)).rejects.toThrow(message);
+  await expect(loadChildProcess({})).rejects.toThrow(message);
+  await expect(loadChildProcess({ getBuiltinModule: () => undefined })).rejects.toThrow(message);
 });

@@ -333,9 +333,12 @@ describe("processReadyHost", () => {
     expect(() => processReadyHost(fakeProcess()).unref(5 as never)).not.toThrow();
   });
 
-  test("systemd() loads the real node:child_process into a notifier", async () => {
-    const notify = await processReadyHost(fakeProcess()).systemd();
+  test("systemd() loads node:child_process through the process's getBuiltinModule into a notifier", async () => {
+    const getBuiltinModule = vi.fn((id: string) => (process.getBuiltinModule as (id: string) => unknown)(id));
+    const notify = await processReadyHost({ ...fakeProcess(), getBuiltinModule } as never).systemd();
     expect(notify).toBeTypeOf("function");
+    expect(getBuiltinModule).toHaveBeenCalledWith("node:child_process");
+    await expect(processReadyHost(fakeProcess()).systemd()).rejects.toThrow("node:child_process cannot be reached here");
   });
 });
 
