@@ -82,10 +82,17 @@ afterEach(async () => {
   vi.useRealTimers();
 });
 
+/**
+ * The channels endOnExit opened. Under a test runner that runs this file in a
+ * worker thread, the registry's own adapter opens the worker's end too (it
+ * says "listening" first): not ours.
+ */
+const ours = (): FakeChannel[] => channels.filter((channel) => channel.posted[0] !== "listening");
+
 /** The one channel endOnExit opened. */
 const only = (): FakeChannel => {
-  expect(channels).toHaveLength(1);
-  return channels[0]!;
+  expect(ours()).toHaveLength(1);
+  return ours()[0]!;
 };
 
 describe("the channel", () => {
@@ -127,7 +134,7 @@ describe("the channel", () => {
   test("none for a worker with no thread id (Deno's web Worker): terminated at once, and nothing waits for an end it never reports", async () => {
     const worker = webWorker();
     endOnExit(worker);
-    expect(channels).toEqual([]);
+    expect(ours()).toEqual([]);
     const run = runHandlers();
     expect(await settledNow(run)).toBe(true);
     expect(worker.terminated).toBe(1);
@@ -181,15 +188,15 @@ describe("at an exit that can wait", () => {
     const gone = nodeWorker(2);
     endOnExit(silent);
     endOnExit(gone);
-    channels[1]!.hear("listening");
-    channels[1]!.hear("gone");
-    channels[1]!.hear("something else");
+    ours()[1]!.hear("listening");
+    ours()[1]!.hear("gone");
+    ours()[1]!.hear("something else");
     void runHandlers();
     // One after the other, each at once: the second terminated once the first has ended.
     await vi.advanceTimersByTimeAsync(5);
     expect([silent.terminated, gone.terminated]).toEqual([1, 1]);
-    expect(channels[0]!.posted).toEqual(["ask"]);
-    expect(channels[1]!.posted).toEqual(["ask"]);
+    expect(ours()[0]!.posted).toEqual(["ask"]);
+    expect(ours()[1]!.posted).toEqual(["ask"]);
   });
 
   test("after terminate(), the wait for the end is bounded (1000 ms)", async () => {
@@ -289,7 +296,7 @@ describe("elsewhere", () => {
   test("a worker that has already stopped (thread id -1) is not registered", () => {
     const registration = endOnExit(nodeWorker(-1));
     expect(count()).toBe(0);
-    expect(channels).toEqual([]);
+    expect(ours()).toEqual([]);
     expect(registration()).toBe(false);
   });
 
@@ -321,7 +328,7 @@ describe("bad input", () => {
       new TypeError(`[atexit] endOnExit() expects a Worker (node:worker_threads, or a web Worker of Deno or Bun), got ${shown}`),
     );
     expect(count()).toBe(0);
-    expect(channels).toEqual([]);
+    expect(ours()).toEqual([]);
   });
 
   test("a worker whose getter throws, or a Proxy whose trap does, leaves nothing behind", () => {
@@ -338,7 +345,7 @@ describe("bad input", () => {
     });
     expect(() => endOnExit(proxy)).toThrow(new TypeError("[atexit] endOnExit() could not read the worker: trapped"));
     expect(count()).toBe(0);
-    expect(channels).toEqual([]);
+    expect(ours()).toEqual([]);
   });
 
   test("a worker that cannot be listened to: the registration and the channel are taken back", () => {
@@ -360,13 +367,13 @@ describe("bad input", () => {
   ])("timeout %j", (timeout, error) => {
     expect(() => endOnExit(nodeWorker(), { timeout } as never)).toThrow(error);
     expect(count()).toBe(0);
-    expect(channels).toEqual([]);
+    expect(ours()).toEqual([]);
   });
 
   test("an unknown option", () => {
     expect(() => endOnExit(nodeWorker(), { signal: "SIGTERM" } as never)).toThrow(
       new TypeError('[atexit] endOnExit() got an unknown option "signal" (known: timeout)'),
     );
-    expect(channels).toEqual([]);
+    expect(ours()).toEqual([]);
   });
 });
