@@ -108,7 +108,7 @@ export function endOnExit(worker: ThreadWorker, options?: EndOptions): Registrat
   const timeout = checked.timeout ?? 5000;
 
   // Node answers -1 for a thread that has stopped: nothing left to end.
-  let ended = threadId !== undefined && threadId < 0;
+  const ended = threadId !== undefined && threadId < 0;
   let onEnded!: () => void;
   const end = new Promise<void>((resolve) => (onEnded = resolve));
   const channel = ended ? undefined : openChannel(threadId);
@@ -149,7 +149,6 @@ export function endOnExit(worker: ThreadWorker, options?: EndOptions): Registrat
   }
   // Listened to once registered: a worker that ends on its own takes its registration with it.
   const onExit = (): void => {
-    ended = true;
     onEnded();
     channel?.close();
     registration();

@@ -284,6 +284,7 @@ describe("threadListener", () => {
     expect(channel!.log.at(-1)).toBe("post listening");
     channel!.onmessage!({ data: "something else" });
     expect(stops).toEqual([]);
+    expect(channel!.log).toEqual(["unref", "post listening", "post listening"]);
     channel!.onmessage!({ data: "end" });
     expect(stops).toEqual(["stop"]);
     expect(channel!.log).toEqual(["unref", "post listening", "post listening"]);

@@ -275,6 +275,55 @@ describe("at an exit that can wait", () => {
   });
 });
 
+describe("what it takes", () => {
+  test("a function with a Worker's methods is one; a thread id that is not a number is none", async () => {
+    const worker = Object.assign(() => {}, nodeWorker(), { threadId: "5" });
+    endOnExit(worker as unknown as ThreadWorker);
+    expect(count()).toBe(1);
+    expect(ours()).toEqual([]);
+  });
+
+  test("thread id 0 is a thread's, not a stopped one's", () => {
+    endOnExit(nodeWorker(0));
+    expect(count()).toBe(1);
+    expect(only().name).toBe("atexit:thread:0");
+  });
+
+  test("a node:worker_threads Worker without a thread id is still waited for after terminate()", async () => {
+    const worker = nodeWorker();
+    (worker as { threadId?: number }).threadId = undefined;
+    endOnExit(worker as unknown as ThreadWorker);
+    const run = runHandlers();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.terminated).toBe(1);
+    expect(await settledNow(run)).toBe(false);
+    await vi.advanceTimersByTimeAsync(5);
+    expect(await settledNow(run)).toBe(true);
+  });
+
+  test("a Bun web Worker where atexit does not listen is terminated, and its close waited for", async () => {
+    const worker = webWorker(3);
+    endOnExit(worker);
+    const run = runHandlers();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.terminated).toBe(1);
+    expect(await settledNow(run)).toBe(false);
+    worker.close();
+    expect(await settledNow(run)).toBe(true);
+  });
+
+  test("a message other than gone leaves it listening", async () => {
+    const worker = nodeWorker();
+    endOnExit(worker);
+    only().hear("listening");
+    only().hear("something else");
+    void runHandlers();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(only().posted).toEqual(["ask", "end"]);
+    worker.exit();
+  });
+});
+
 describe("elsewhere", () => {
   test("a path that cannot wait leaves the worker to the process's end", () => {
     const worker = nodeWorker();
@@ -346,6 +395,11 @@ describe("bad input", () => {
       },
     });
     expect(() => endOnExit(getter)).toThrow(new TypeError("[atexit] endOnExit() could not read the worker: no id"));
+    try {
+      endOnExit(getter);
+    } catch (error) {
+      expect((error as Error).cause).toEqual(new Error("no id"));
+    }
     const proxy = new Proxy(nodeWorker(), {
       get() {
         throw new Error("trapped");
@@ -364,9 +418,24 @@ describe("bad input", () => {
       },
     };
     expect(() => endOnExit(worker)).toThrow(new TypeError("[atexit] endOnExit() could not listen to the worker: no listening"));
+    try {
+      endOnExit(worker);
+    } catch (error) {
+      expect((error as Error).cause).toEqual(new Error("no listening"));
+    }
     expect(count()).toBe(0);
-    expect(only().closed).toBe(true);
-    expect(only().onmessage).toBe(null);
+    expect(ours().every((channel) => channel.closed && channel.onmessage === null)).toBe(true);
+  });
+
+  test("one that cannot be listened to where there is no channel (Deno's web Worker) leaves nothing either", () => {
+    const worker = {
+      terminate() {},
+      addEventListener() {
+        throw new Error("no listening");
+      },
+    };
+    expect(() => endOnExit(worker)).toThrow(new TypeError("[atexit] endOnExit() could not listen to the worker: no listening"));
+    expect(count()).toBe(0);
   });
 
   test.each<[unknown, Error]>([
