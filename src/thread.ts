@@ -17,7 +17,9 @@
 // node:worker_threads).
 
 /** The channel's name for the worker whose thread id is `threadId`. */
-export const threadChannel = (threadId: number): string => `atexit:thread:${threadId}`;
+export function threadChannel(threadId: number): string {
+  return `atexit:thread:${threadId}`;
+}
 
 // The messages on it.
 /** Parent → worker: is atexit listening there? (answered with `LISTENING`) */
