@@ -12,6 +12,8 @@
 // | `message` (with shutdownMessage)       | `message()`: awaited, then 0        | (inline)      |
 // | `internalMessage` (a node:cluster      | `stop()`: awaited, then 0           | onDisconnect  |
 // |   primary's `worker.disconnect()`)     |                                     |               |
+// | in a worker thread, its parent's       | `stop()`: awaited, then the thread  | threadListener|
+// |   `endOnExit` request (_process.ts)    |   ends with its status              |   (_process)  |
 // | SIGINT, SIGTERM, SIGHUP, SIGPWR,       | `signal()`: awaited, then re-raised | (per signal)  |
 // |   SIGXCPU, the extraSignals            |   (_signal.ts)                      |               |
 import type { Adapter } from "../src/protocol.ts";
@@ -19,7 +21,7 @@ import type { AtexitConfig } from "../src/types.ts";
 import { debugRequested } from "./_debug.ts";
 import { serverAdapter } from "./_engine.ts";
 import type { CrashReason, ExitPaths, ServerHost } from "./_host.ts";
-import { clusterListener, currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS } from "./_process.ts";
+import { clusterListener, currentExitCode, flushStdio, keepLast, STDIO_FLUSH_LIMIT_MS, threadListener } from "./_process.ts";
 import { signalExitListeners } from "./_signal.ts";
 import { exitSignals } from "./_signals.ts";
 import type { ChannelLike, ProcessLike } from "./types/process.ts";
@@ -155,7 +157,9 @@ function listen(proc: ProcessLike, quirks: ProcessQuirks, wiring: ProcessWiring)
   for (const [event, listener] of listeners) proc.on(event, listener);
   const stopKeeping = keepLast(proc, "exit", onExit);
   if (ipc) quirks.releaseChannel(ipc, appHeldChannel);
+  const stopThread = threadListener(proc, paths);
   return () => {
+    stopThread?.();
     stopKeeping();
     // Node drops the count our listener held when it is removed: hold it back first.
     ipc?.refCounted?.();

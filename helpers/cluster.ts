@@ -5,6 +5,9 @@
  * an exit path of its own (its callbacks run awaited, its `drain` finishes
  * its requests, then it exits 0), and the primary's own callbacks run once
  * the workers are gone. Works with the `node:cluster` of Node, Deno and Bun.
+ * `endOnExit(worker)` does the same for a worker thread (`node:worker_threads`,
+ * or a web Worker of Deno or Bun): the worker's callbacks are awaited, then
+ * its thread ends, before the program's own callbacks.
  *
  * @example
  * ```ts
@@ -36,6 +39,7 @@ import type { ExitEvent, Registration } from "../src/types.ts";
 import { type Check, checkOptions, duration, reasonOf } from "../src/validate.ts";
 
 export type { ClusterLike, ClusterWorker };
+export { endOnExit, type EndOptions, type NodeWorker, type ThreadWorker, type WebWorker } from "./_threads.ts";
 
 /** Options for {@linkcode superviseWorkers}. */
 export interface SuperviseOptions {

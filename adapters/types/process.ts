@@ -21,6 +21,11 @@ export interface ProcessLike {
   exit(code?: number): never;
   /** A built-in module by its id, without an import (Node 20.16+, Deno, Bun). */
   getBuiltinModule?(id: string): unknown;
+  /**
+   * Node marks the process methods a worker thread may not call, this one
+   * among them, with `disabled: true` (lib/internal/bootstrap/switches/does_not_own_process_state.js).
+   */
+  readonly chdir?: { readonly disabled?: unknown };
   /** The kinds of the resources keeping the event loop alive (Node 17.3+; Deno and Bun answer `[]`). */
   getActiveResourcesInfo?(): string[];
 }

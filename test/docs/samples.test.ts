@@ -73,6 +73,10 @@ const expected: Record<string, Expectation> = {
     stdout: ["a worker ended with 0", "a worker ended with 0", "primary: every worker is gone"],
     code: 0,
   },
+  [`${HELPERS}/threads.md#endOnExit(worker, options?)`]: {
+    stdout: ["worker flushed", "worker ended with 0", "the program's own callbacks"],
+    code: 0,
+  },
   [`${HELPERS}/request.md#withExit(handler)`]: { stdout: ["hello /docs", "audit sent", "flushed after /docs"], code: 0 },
   [`${HELPERS}/request.md#Cloudflare Workers`]: { stdout: ["audit sent", "flushed after /"], code: null, served: "workerd" },
   [`${HELPERS}/request.md#Vercel (edge and Node functions) and Netlify`]: {

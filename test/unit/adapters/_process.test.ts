@@ -4,7 +4,7 @@
 // listener last, and the bounded flush of stdout and stderr before a forced
 // end. The real runtimes run these in test/e2e.
 import { afterEach, describe, expect, test, vi } from "vitest";
-import { clusterListener, currentExitCode, flushStdio, getProcess, keepLast, processEntryAdapter } from "../../../adapters/_process.ts";
+import { clusterListener, currentExitCode, flushStdio, getProcess, keepLast, processEntryAdapter, threadListener } from "../../../adapters/_process.ts";
 import type { ProcessLike } from "../../../adapters/types/process.ts";
 import { fakeProcess, fakeStream, withProcess } from "./fake-process.ts";
 
@@ -230,5 +230,104 @@ describe("clusterListener", () => {
     expect(stops).toEqual([]);
     listener({ cmd: "NODE_CLUSTER", act: "disconnect", seq: 3 });
     expect(stops).toEqual(["stop"]);
+  });
+
+  test("a process whose channel cannot be read (Deno's worker thread throws) has no cluster listener", () => {
+    const proc = Object.defineProperty(fakeProcess(), "channel", {
+      get() {
+        throw new TypeError("process.channel is not supported in workers");
+      },
+    });
+    expect(clusterListener(proc, { stop: () => {} })).toBeUndefined();
+  });
+});
+
+describe("threadListener", () => {
+  /** Every fake channel made. */
+  let channels: FakeChannel[] = [];
+  class FakeChannel {
+    onmessage: ((event: { data: unknown }) => unknown) | null = null;
+    readonly log: string[] = [];
+    constructor(readonly name: string) {
+      channels.push(this);
+    }
+    postMessage(message: unknown): void {
+      this.log.push(`post ${String(message)}`);
+    }
+    close(): void {
+      this.log.push("close");
+    }
+    unref(): void {
+      this.log.push("unref");
+    }
+  }
+
+  afterEach(() => {
+    channels = [];
+    vi.unstubAllGlobals();
+  });
+
+  /** A process in a thread that node:worker_threads says is (or is not) the main one. */
+  const threadProcess = (fields: Record<string, unknown>, threads: unknown = { isMainThread: false, threadId: 9 }) => {
+    const asked: string[] = [];
+    const proc = fakeProcess({
+      getBuiltinModule: (id: string) => (asked.push(id), threads),
+      ...fields,
+    });
+    return { proc, asked };
+  };
+
+  test("in a Node worker (process.chdir.disabled), listens on the thread's channel, unref'd, and says so", () => {
+    vi.stubGlobal("BroadcastChannel", FakeChannel);
+    vi.stubGlobal("Bun", undefined);
+    const { proc, asked } = threadProcess({ chdir: Object.assign(() => {}, { disabled: true }) });
+    const stops: string[] = [];
+    const close = threadListener(proc, { stop: () => stops.push("stop") });
+    expect(asked).toEqual(["node:worker_threads"]);
+    expect(channels.map((channel) => channel.name)).toEqual(["atexit:thread:9"]);
+    const [channel] = channels;
+    expect(channel!.log).toEqual(["unref", "post listening"]);
+    channel!.onmessage!({ data: "ask" });
+    expect(channel!.log).toEqual(["unref", "post listening", "post listening"]);
+    channel!.onmessage!({ data: "something else" });
+    expect(stops).toEqual([]);
+    expect(channel!.log).toEqual(["unref", "post listening", "post listening"]);
+    channel!.onmessage!({ data: "end" });
+    expect(stops).toEqual(["stop"]);
+    expect(channel!.log).toEqual(["unref", "post listening", "post listening"]);
+    close!();
+    expect(channel!.log.slice(-2)).toEqual(["post gone", "close"]);
+  });
+
+  test("on Node's main thread, node:worker_threads is not even loaded", () => {
+    vi.stubGlobal("BroadcastChannel", FakeChannel);
+    vi.stubGlobal("Bun", undefined);
+    for (const chdir of [undefined, () => {}, Object.assign(() => {}, { disabled: "yes" })]) {
+      const { proc, asked } = threadProcess({ chdir });
+      expect(threadListener(proc, { stop: () => {} })).toBeUndefined();
+      expect(asked).toEqual([]);
+    }
+    expect(channels).toEqual([]);
+  });
+
+  test("on Bun, Bun.isMainThread says which thread it is", () => {
+    vi.stubGlobal("BroadcastChannel", FakeChannel);
+    vi.stubGlobal("Bun", { isMainThread: true });
+    const main = threadProcess({ chdir: Object.assign(() => {}, { disabled: true }) });
+    expect(threadListener(main.proc, { stop: () => {} })).toBeUndefined();
+    expect(main.asked).toEqual([]);
+    vi.stubGlobal("Bun", { isMainThread: false });
+    const worker = threadProcess({});
+    expect(threadListener(worker.proc, { stop: () => {} })).toBeTypeOf("function");
+    expect(channels.map((channel) => channel.name)).toEqual(["atexit:thread:9"]);
+  });
+
+  test("nothing where node:worker_threads cannot be had, or says this is the main thread", () => {
+    vi.stubGlobal("BroadcastChannel", FakeChannel);
+    vi.stubGlobal("Bun", { isMainThread: false });
+    expect(threadListener(fakeProcess({}), { stop: () => {} })).toBeUndefined();
+    expect(threadListener(threadProcess({}, null).proc, { stop: () => {} })).toBeUndefined();
+    expect(threadListener(threadProcess({}, { isMainThread: true, threadId: 0 }).proc, { stop: () => {} })).toBeUndefined();
+    expect(channels).toEqual([]);
   });
 });
