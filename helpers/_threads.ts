@@ -29,6 +29,14 @@ export type { NodeWorker, WebWorker };
 
 /** After `terminate()`, how long to wait for the worker's end before the callback gives up. */
 const TERMINATE_WAIT_MS = 1000;
+/**
+ * At the exit, how long a worker not heard from yet gets to say that atexit
+ * listens there. Its announcement and the application's own first message
+ * travel apart: a program that ends as soon as its worker says it is ready
+ * could otherwise find it silent (e2e: 1 run in 4). A worker without atexit
+ * never answers, and is terminated this much later.
+ */
+const ASK_WAIT_MS = 200;
 
 const endChecks: Readonly<Record<keyof EndOptions, Check>> = { timeout: duration };
 
@@ -77,9 +85,10 @@ function openChannel(threadId: number | undefined): ChannelEnd | undefined {
  * ends with its status. The program waits up to `timeout` ms for the thread
  * to end, calls `worker.terminate()` if it has not, then runs its own
  * callbacks: the callback runs in the `first` phase. A worker where atexit
- * does not listen (nothing registered there) is terminated at once, and so
- * is every worker on Deno, whose `BroadcastChannel` would hold a worker that
- * listens open, and whose web Worker has no thread id to name a channel by.
+ * does not listen (nothing registered there) is terminated once it has not
+ * answered an ask within 200 ms; every worker on Deno is terminated at
+ * once, as Deno's `BroadcastChannel` would hold a worker that listens open,
+ * and its web Worker has no thread id to name a channel by.
  * The registration removes itself when the worker ends on its own.
  *
  * On the paths that cannot wait (`process.exit()` or a crash) it does
@@ -113,6 +122,8 @@ export function endOnExit(worker: ThreadWorker, options?: EndOptions): Registrat
   const end = new Promise<void>((resolve) => (onEnded = resolve));
   const channel = ended ? undefined : openChannel(threadId);
   let listening = false;
+  // Settles at each LISTENING heard: a new one for each wait.
+  let heard: (() => void) | undefined;
 
   const terminate = async (): Promise<void> => {
     try {
@@ -124,6 +135,10 @@ export function endOnExit(worker: ThreadWorker, options?: EndOptions): Registrat
     if (kind === "node" || threadId !== undefined) await settled(end, TERMINATE_WAIT_MS);
   };
   const stop = async (deadline: AbortSignal): Promise<void> => {
+    if (!listening && channel) {
+      channel.postMessage(ASK);
+      await settled(new Promise<void>((resolve) => (heard = resolve)), ASK_WAIT_MS, deadline);
+    }
     if (listening) {
       channel!.postMessage(END);
       if (await settled(end, timeout, deadline)) return;
@@ -164,8 +179,10 @@ export function endOnExit(worker: ThreadWorker, options?: EndOptions): Registrat
   }
   if (channel) {
     channel.onmessage = ({ data }) => {
-      if (data === LISTENING) listening = true;
-      else if (data === GONE) listening = false;
+      if (data === LISTENING) {
+        listening = true;
+        heard?.();
+      } else if (data === GONE) listening = false;
     };
     // The worker's atexit may have begun listening before this channel was open.
     channel.postMessage(ASK);

@@ -191,7 +191,7 @@ describe("at an exit that can wait", () => {
     expect(worker.terminated).toBe(1);
   });
 
-  test("a worker where atexit does not listen, or no longer does, is terminated at once", async () => {
+  test("a worker where atexit does not listen, or no longer does, is asked once more and terminated when no answer comes within 200 ms", async () => {
     const silent = nodeWorker(1);
     const gone = nodeWorker(2);
     endOnExit(silent);
@@ -200,18 +200,38 @@ describe("at an exit that can wait", () => {
     ours()[1]!.hear("gone");
     ours()[1]!.hear("something else");
     void runHandlers();
-    // One after the other, each at once: the second terminated once the first has ended.
-    await vi.advanceTimersByTimeAsync(5);
+    // One after the other (LIFO): `gone`, asked again, then terminated 200 ms on.
+    await vi.advanceTimersByTimeAsync(199);
+    expect([silent.terminated, gone.terminated]).toEqual([0, 0]);
+    expect(ours()[1]!.posted).toEqual(["ask", "ask"]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect([silent.terminated, gone.terminated]).toEqual([0, 1]);
+    await vi.advanceTimersByTimeAsync(5 + 200);
     expect([silent.terminated, gone.terminated]).toEqual([1, 1]);
-    expect(ours()[0]!.posted).toEqual(["ask"]);
-    expect(ours()[1]!.posted).toEqual(["ask"]);
+    expect(ours()[0]!.posted).toEqual(["ask", "ask"]);
+  });
+
+  test("a worker whose answer comes only at the exit (its announcement still on its way) is asked to end, not terminated", async () => {
+    const worker = nodeWorker(3);
+    endOnExit(worker);
+    void runHandlers();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(only().posted).toEqual(["ask", "ask"]);
+    await vi.advanceTimersByTimeAsync(50);
+    only().hear("listening");
+    await vi.advanceTimersByTimeAsync(0);
+    expect(only().posted).toEqual(["ask", "ask", "end"]);
+    worker.exit();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(worker.terminated).toBe(0);
   });
 
   test("after terminate(), the wait for the end is bounded (1000 ms)", async () => {
     const worker = { ...nodeWorker(), terminate: () => undefined };
     endOnExit(worker);
     const run = runHandlers();
-    await vi.advanceTimersByTimeAsync(999);
+    // The 200 ms for an answer to the ask, then the wait after terminate().
+    await vi.advanceTimersByTimeAsync(200 + 999);
     expect(await settledNow(run)).toBe(false);
     await vi.advanceTimersByTimeAsync(1);
     expect(await settledNow(run)).toBe(true);
@@ -225,6 +245,7 @@ describe("at an exit that can wait", () => {
     };
     endOnExit(worker);
     const run = runHandlers();
+    await vi.advanceTimersByTimeAsync(200);
     expect(await settledNow(run)).toBe(false);
     await vi.advanceTimersByTimeAsync(5);
     expect(await settledNow(run)).toBe(true);
@@ -305,7 +326,7 @@ describe("what it takes", () => {
     const worker = webWorker(3);
     endOnExit(worker);
     const run = runHandlers();
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(200);
     expect(worker.terminated).toBe(1);
     expect(await settledNow(run)).toBe(false);
     worker.close();
