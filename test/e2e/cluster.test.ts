@@ -2,11 +2,11 @@
 // primary and two workers sharing one port on 127.0.0.1, each worker with
 // requests in flight, then SIGTERM to the primary alone (what a container
 // runtime sends) or SIGINT to the whole process group (a terminal's Ctrl+C).
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { describe, expect, test } from "vitest";
 import { Client } from "../fixtures/http-client.mjs";
 import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
+import { spawned } from "./spawned.ts";
 
 /** How long each request takes in the workers. */
 const WORK_MS = 1000;
@@ -35,35 +35,25 @@ async function run(id: RuntimeId, mode: string, signal: "SIGTERM" | "SIGINT", op
   const port = await freePort();
   // Deno: a cluster's primary reads the environment and runs the workers.
   const runArgs = id === "deno" ? [...args, "-A"] : args;
-  const child = spawn(command, [...runArgs, fixture("cluster.mjs"), String(port), String(WORK_MS), mode], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let out = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const ended = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
+  const { child, ended, stdout, stderr } = spawned(command, [...runArgs, fixture("cluster.mjs"), String(port), String(WORK_MS), mode], { detached: true });
   const guard = setTimeout(() => process.kill(-child.pid!, "SIGKILL"), 20_000);
   try {
     const waitFor = async (done: () => boolean, what: string): Promise<void> => {
       for (const until = performance.now() + 10_000; !done(); await sleep(10)) {
-        if (performance.now() > until) throw new Error(`${what}: ${out}\n${stderr}`);
+        if (performance.now() > until) throw new Error(`${what}: ${stdout()}\n${stderr()}`);
       }
     };
-    await waitFor(() => out.includes("ready\n"), "the cluster did not start");
+    await waitFor(() => stdout().includes("ready\n"), "the cluster did not start");
     const clients = await Promise.all(Array.from({ length: REQUESTS }, () => Client.open(port)));
     const replies = clients.map((client) => client.get("/").then((reply) => reply.status, (error: Error) => error.message));
-    await waitFor(() => (out.match(/ begun\n/g) ?? []).length === REQUESTS, "the requests did not begin");
+    await waitFor(() => (stdout().match(/ begun\n/g) ?? []).length === REQUESTS, "the requests did not begin");
     const signalled = performance.now();
     if (options.group) process.kill(-child.pid!, signal);
     else child.kill(signal);
     const exit = await ended;
     const statuses = await Promise.all(replies);
     for (const client of clients) client.socket.destroy();
-    return { statuses, lines: out.split("\n"), exit, took: exit.at - signalled, stderr };
+    return { statuses, lines: stdout().split("\n"), exit, took: exit.at - signalled, stderr: stderr() };
   } finally {
     clearTimeout(guard);
     // Whatever is left of the group (nothing, when the test passes).
@@ -130,12 +120,7 @@ describe.each<RuntimeId>(["node", "deno", "bun"])("a supervised cluster on %s", 
 async function runToEnd(id: RuntimeId, mode: string) {
   const { command, args } = runtimes[id];
   const runArgs = id === "deno" ? [...args, "-A"] : args;
-  const child = spawn(command, [...runArgs, fixture("cluster.mjs"), String(await freePort()), String(WORK_MS), mode], {
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-  let out = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
+  const { child, ended, stdout } = spawned(command, [...runArgs, fixture("cluster.mjs"), String(await freePort()), String(WORK_MS), mode], { detached: true });
   const closed = new Promise((resolve) => child.stdout.on("close", resolve));
   // A worker left running would hold the output open: ended with its group.
   const guard = setTimeout(() => {
@@ -144,10 +129,10 @@ async function runToEnd(id: RuntimeId, mode: string) {
       process.kill(-child.pid!, "SIGKILL");
     } catch {}
   }, 20_000);
-  const exit = await new Promise<{ code: number | null; signal: string | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const { code, signal } = await ended;
   await closed;
   clearTimeout(guard);
-  return { exit, lines: out.split("\n") };
+  return { exit: { code, signal }, lines: stdout().split("\n") };
 }
 
 describe.each<RuntimeId>(["node", "deno", "bun"])("a supervised cluster on %s, ended by a path that cannot wait", (id) => {

@@ -1,8 +1,8 @@
 // The drained-server fixtures' shared side: which servers each runtime is
 // tried with, and how a test starts one and reads what it prints. A fixture
 // server prints "port <n>" and "ready", then waits for a signal.
-import { spawn } from "node:child_process";
 import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
+import { spawned } from "./spawned.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,31 +31,23 @@ export interface ServeOptions {
 export async function serveFixture(id: RuntimeId, name: string, options: ServeOptions) {
   const { command, args } = runtimes[id];
   const runArgs = id === "deno" ? [...args, "--allow-net=127.0.0.1", ...(options.denoAllow ?? [])] : args;
-  const child = spawn(command, [...runArgs, fixture(name), ...options.args], {
-    stdio: ["ignore", "pipe", "pipe"],
+  const { child, ended, stdout: out, stderr } = spawned(command, [...runArgs, fixture(name), ...options.args], {
     env: { ...process.env, ...options.env },
   });
-  let stderr = "";
-  let out = "";
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  child.stdout.on("data", (chunk) => (out += chunk));
-  const ended = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
   const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
   ended.finally(() => clearTimeout(guard));
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout.on("data", () => {
-      const match = /port (\d+)\nready\n/.exec(out);
+      const match = /port (\d+)\nready\n/.exec(out());
       if (match) resolve(Number(match[1]));
     });
-    child.once("exit", () => reject(new Error(`server ended before it was ready: ${stderr}`)));
+    child.once("exit", () => reject(new Error(`server ended before it was ready: ${stderr()}`)));
   });
   /** Resolves once the server has printed `line` `count` times (the fixtures print "begun <path>" as a handler starts). */
   const printed = async (line: string, count = 1): Promise<void> => {
-    for (const until = performance.now() + 10_000; out.split("\n").filter((l) => l === line).length < count; await sleep(5)) {
-      if (performance.now() > until) throw new Error(`the server did not print "${line}" ${count} times: ${out}`);
+    for (const until = performance.now() + 10_000; out().split("\n").filter((l) => l === line).length < count; await sleep(5)) {
+      if (performance.now() > until) throw new Error(`the server did not print "${line}" ${count} times: ${out()}`);
     }
   };
-  return { child, port, ended, printed, stdout: () => out.split("\n"), stderr: () => stderr };
+  return { child, port, ended, printed, stdout: () => out().split("\n"), stderr };
 }

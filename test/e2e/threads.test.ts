@@ -4,9 +4,9 @@
 // fixture wraps worker.terminate() to print "terminate", so a worker that
 // ended with no such line, and with status 0 (terminate() ends a
 // node:worker_threads thread with 1), ended by itself.
-import { spawn } from "node:child_process";
 import { describe, expect, test } from "vitest";
 import { fixture, runtimes, type RuntimeId } from "./runtimes.ts";
+import { spawned } from "./spawned.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -27,24 +27,17 @@ async function run(id: RuntimeId, kind: "node" | "web", body: string, parent: st
   const { command, args } = runtimes[id];
   // Deno: the worker reads its module and node:worker_threads' environment.
   const runArgs = id === "deno" ? [...args, "-A"] : args;
-  const child = spawn(command, [...runArgs, fixture("threads.mjs"), kind, body, parent], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let stderr = "";
-  child.stdout.on("data", (chunk) => (out += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
-  const ended = new Promise<{ code: number | null; signal: string | null; at: number }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal, at: performance.now() })),
-  );
+  const { child, ended, stdout, stderr } = spawned(command, [...runArgs, fixture("threads.mjs"), kind, body, parent]);
   const guard = setTimeout(() => child.kill("SIGKILL"), 15_000);
   try {
     let from = performance.now();
-    for (const until = from + 10_000; !out.includes("ready\n"); await sleep(10)) {
+    for (const until = from + 10_000; !stdout().includes("ready\n"); await sleep(10)) {
       if (performance.now() > until || child.exitCode !== null || child.signalCode !== null) break;
     }
     from = performance.now();
     if (options.signal) child.kill("SIGTERM");
     const exit = await ended;
-    return { lines: out.split("\n").filter(Boolean), code: exit.code, signal: exit.signal, took: exit.at - from, stderr };
+    return { lines: stdout().split("\n").filter(Boolean), code: exit.code, signal: exit.signal, took: exit.at - from, stderr: stderr() };
   } finally {
     clearTimeout(guard);
   }

@@ -62,6 +62,18 @@ export async function expectDeferHeld(atexit: Pick<Atexit, "defer" | "register" 
 }
 
 /**
+ * `ready()` of an entry where no supervisor can be (a page, the fallback,
+ * workerd): even with a supervisor's variables set, it resolves and sends
+ * nothing (it does not even record a first call).
+ */
+export async function expectReadyInert(atexit: Pick<Atexit, "ready">): Promise<void> {
+  vi.stubEnv("NOTIFY_SOCKET", "/run/systemd/notify");
+  vi.stubEnv("pm_id", "0");
+  await expect(atexit.ready()).resolves.toBeUndefined();
+  expect(sharedState().ready).toBeUndefined();
+}
+
+/**
  * `ready()` of an entry on its runtime: with no supervisor it sends nothing;
  * under PM2 (`pm_id`, and the IPC channel of the Node that runs the tests)
  * it sends "ready" once, whatever the number of calls.
