@@ -10,6 +10,7 @@
 // |            |                                        | `EXTEND_TIMEOUT_USEC` (_notify.ts sends them)     |
 // | PM2        | `pm_id` (PM2 sets it in every process  | `process.send("ready")` (`--wait-ready`)          |
 // |            | it starts) and an IPC channel          |                                                   |
+import type { LazyAdapter } from "../src/api.ts";
 import type { Run, SharedState, Trigger } from "../src/protocol.ts";
 import { sharedState } from "../src/realm.ts";
 import { MAX_TIMER_MS } from "../src/time.ts";
@@ -129,6 +130,17 @@ export function processReadyHost(proc: ProcessLike): ReadyHost {
     unref: unrefNode,
   };
 }
+
+/**
+ * ready()'s host for the `node` or `bun` entry: its adapter first (a wrong
+ * entry throws there, as register() does), then that runtime's `process`.
+ */
+export const processEntryReadyHost =
+  (adapter: LazyAdapter, runtime: "node" | "bun") =>
+  (): ReadyHost | undefined => {
+    const proc = adapter().runtime === runtime ? getProcess() : undefined;
+    return proc && processReadyHost(proc);
+  };
 
 /**
  * Deno as ready()'s host. It reads a variable only where `--allow-env` grants

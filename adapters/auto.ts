@@ -21,7 +21,6 @@ import type { Atexit } from "../src/types.ts";
 import { picked, pickedDeferHost, pickedReadyHost } from "./_pick.ts";
 import { readyWith } from "./_ready.ts";
 
-
 export { clear, configure, count, unregister } from "../src/api.ts";
 export type * from "../src/types.ts";
 

@@ -22,8 +22,8 @@ import { exitWith, lazyAdapter, registerWith, runHandlersWith, unregister as unr
 import { deferWith, processContext } from "../src/defer.ts";
 import type { Atexit, ExitCallback, ServerExitReason } from "../src/types.ts";
 import { nodeAdapter } from "./_node.ts";
-import { getProcess, processEntryAdapter } from "./_process.ts";
-import { processReadyHost, type ReadyHost, readyWith } from "./_ready.ts";
+import { processEntryAdapter } from "./_process.ts";
+import { processEntryReadyHost, readyWith } from "./_ready.ts";
 
 export { clear, configure, count } from "../src/api.ts";
 export type * from "../src/types.ts";
@@ -51,11 +51,7 @@ export const runHandlers: Atexit["runHandlers"] = () => runHandlersWith(adapter)
 /** Keeps `promise` alive until it settles: see {@linkcode Atexit.defer}. */
 export const defer: Atexit["defer"] = (promise) => deferWith({ context: processContext }, promise);
 
-// The entry's runtime check first: a wrong entry throws here as register() does.
-const readyHostOf = (): ReadyHost | undefined => {
-  const proc = adapter().runtime === "node" ? getProcess() : undefined;
-  return proc && processReadyHost(proc);
-};
+const readyHost = /* @__PURE__ */ processEntryReadyHost(adapter, "node");
 
 /** Tells the supervisor (systemd, PM2) the service is ready, and systemd how long its stop takes: see {@linkcode Atexit.ready}. */
-export const ready: Atexit["ready"] = () => readyWith(readyHostOf);
+export const ready: Atexit["ready"] = () => readyWith(readyHost);

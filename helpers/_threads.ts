@@ -33,7 +33,7 @@ const TERMINATE_WAIT_MS = 1000;
  * At the exit, how long a worker not heard from yet gets to say that atexit
  * listens there. Its announcement and the application's own first message
  * travel apart: a program that ends as soon as its worker says it is ready
- * could otherwise find it silent (e2e: 1 run in 4). A worker without atexit
+ * could otherwise find it silent (the e2e exit() case: 2 runs in 5). A worker without atexit
  * never answers, and is terminated this much later.
  */
 const ASK_WAIT_MS = 200;
